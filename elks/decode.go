@@ -1,0 +1,402 @@
+package elks
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/core"
+	"github.com/telhook/telhook/internal/tolerant"
+	"github.com/telhook/telhook/internal/wire"
+)
+
+const provider = "elks"
+
+// Parse reads r's form body (bounded by telhook.DefaultMaxBodyBytes) and
+// decodes it with Decode. It does not check the method or verify the
+// sender: NewHandler does both.
+func Parse(r *http.Request) (Event, error) {
+	if err := checkContentType(r); err != nil {
+		return nil, err
+	}
+	body, err := core.ReadBody(r, provider)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(body)
+}
+
+// Decode decodes an application/x-www-form-urlencoded 46elks webhook body.
+//
+// The kind of webhook is told from its fields alone, so one URL can serve
+// them all: a message with image fields (or an "m" id) is an MMS, any other
+// message an SMS; a status makes a delivery report; state, legs, actions or
+// start a call end; a wav without a result a recording; a callid (or an id
+// with call fields) a call event. Anything else is returned as *Unknown with
+// an error matching telhook.ErrUnknownEvent.
+//
+// Values are read tolerantly: a '+' that arrived unescaped (and so became a
+// space) is restored in phone numbers, and every timestamp form 46elks has
+// published is read as UTC. What cannot be read is a *telhook.DecodeError
+// naming the field. Fields without a place in the event are kept in Extra.
+func Decode(body []byte) (Event, error) {
+	values, err := wire.Form(provider, body)
+	if err != nil {
+		return nil, err
+	}
+	return decode(values)
+}
+
+// DecodeValues decodes a webhook whose form was already parsed, for
+// example from a queue. It applies the same checks as Decode.
+func DecodeValues(values url.Values) (Event, error) {
+	if err := wire.Check(provider, values); err != nil {
+		return nil, err
+	}
+	return decode(values)
+}
+
+func decode(v url.Values) (Event, error) {
+	has := func(k string) bool { _, ok := v[k]; return ok }
+	switch {
+	case hasImages(v) || (has("message") && strings.HasPrefix(v.Get("id"), "m")):
+		return decodeMMS(v)
+	case has("message"):
+		return decodeSMS(v)
+	case has("status"):
+		return decodeDLR(v)
+	case has("state") || has("legs") || has("actions") || has("start"):
+		return decodeCallEnd(v)
+	case has("wav") && !has("result"):
+		return decodeRecording(v)
+	case has("callid") || (has("id") && (has("from") || has("to") || has("direction"))):
+		return decodeCallEvent(v)
+	}
+	fields := make(map[string]string, len(v))
+	for k, vs := range v {
+		fields[k] = vs[0]
+	}
+	return &Unknown{Fields: fields}, fmt.Errorf("elks: no webhook has these fields: %w", telhook.ErrUnknownEvent)
+}
+
+// Wire structs: the form as 46elks sends it.
+
+type wireSMS struct {
+	ID        string `form:"id" validate:"required"`
+	From      phone  `form:"from" validate:"required"`
+	To        phone  `form:"to" validate:"required"`
+	Message   string `form:"message"`
+	Direction string `form:"direction"`
+	Created   stamp  `form:"created"`
+}
+
+type wireDLR struct {
+	ID        string `form:"id" validate:"required"`
+	Status    string `form:"status" validate:"required"`
+	Delivered stamp  `form:"delivered"`
+}
+
+type wireCall struct {
+	CallID    string `form:"callid"`
+	From      phone  `form:"from"`
+	To        phone  `form:"to"`
+	Direction string `form:"direction"`
+	Result    string `form:"result"`
+	WAV       string `form:"wav"`
+	Created   stamp  `form:"created"`
+}
+
+type wireRecording struct {
+	CallID    string `form:"callid"`
+	From      phone  `form:"from"`
+	To        phone  `form:"to"`
+	Direction string `form:"direction"`
+	WAV       string `form:"wav" validate:"required"`
+	Created   stamp  `form:"created"`
+	Duration  secs   `form:"duration"`
+}
+
+type wireCallEnd struct {
+	ID        string `form:"id" validate:"required"`
+	From      phone  `form:"from"`
+	To        phone  `form:"to"`
+	Direction string `form:"direction"`
+	State     string `form:"state"`
+	Created   stamp  `form:"created"`
+	Start     stamp  `form:"start"`
+	Duration  secs   `form:"duration"`
+	Cost      count  `form:"cost"`
+	Actions   string `form:"actions"`
+	Legs      string `form:"legs"`
+}
+
+var (
+	smsFields     = wire.Fields(wireSMS{})
+	dlrFields     = wire.Fields(wireDLR{})
+	callFields    = wire.Fields(wireCall{})
+	recFields     = wire.Fields(wireRecording{})
+	callEndFields = wire.Fields(wireCallEnd{})
+)
+
+func decodeSMS(v url.Values) (Event, error) {
+	var w wireSMS
+	if err := wire.Decode(provider, &w, v); err != nil {
+		return nil, err
+	}
+	return &SMS{
+		ID: w.ID, From: string(w.From), To: string(w.To), Message: w.Message,
+		Direction: w.Direction, Created: time.Time(w.Created),
+		Extra: wire.Extra(v, smsFields, nil),
+	}, nil
+}
+
+func decodeMMS(v url.Values) (Event, error) {
+	var w wireSMS
+	if err := wire.Decode(provider, &w, v); err != nil {
+		return nil, err
+	}
+	return &MMS{
+		ID: w.ID, From: string(w.From), To: string(w.To), Message: w.Message,
+		Direction: w.Direction, Created: time.Time(w.Created), Images: images(v),
+		Extra: wire.Extra(v, smsFields, func(k string) bool { _, ok := imageIndex(k); return ok && v.Get(k) != "" }),
+	}, nil
+}
+
+func decodeDLR(v url.Values) (Event, error) {
+	var w wireDLR
+	if err := wire.Decode(provider, &w, v); err != nil {
+		return nil, err
+	}
+	return &DeliveryReport{
+		ID: w.ID, Status: strings.TrimSpace(w.Status), Delivered: time.Time(w.Delivered),
+		Extra: wire.Extra(v, dlrFields, nil),
+	}, nil
+}
+
+// decodeCall decodes the hooks of a live call into w, whose CallID field
+// is *callID. 46elks names the call "callid" in these hooks, but one
+// documented example sends "id": that is accepted when "callid" is absent.
+func decodeCall(v url.Values, w any, callID *string, known map[string]bool) (map[string]string, error) {
+	if err := wire.Decode(provider, w, v); err != nil {
+		return nil, err
+	}
+	usedID := false
+	if *callID == "" {
+		*callID, usedID = v.Get("id"), true
+	}
+	if *callID == "" {
+		return nil, wire.Error(provider, "callid", "", wire.ErrMissing)
+	}
+	return wire.Extra(v, known, func(k string) bool { return usedID && k == "id" }), nil
+}
+
+func decodeCallEvent(v url.Values) (Event, error) {
+	var w wireCall
+	extra, err := decodeCall(v, &w, &w.CallID, callFields)
+	if err != nil {
+		return nil, err
+	}
+	return &CallEvent{
+		CallID: w.CallID, From: string(w.From), To: string(w.To), Direction: w.Direction,
+		Result: strings.TrimSpace(w.Result), WAV: w.WAV, Created: time.Time(w.Created), Extra: extra,
+	}, nil
+}
+
+func decodeRecording(v url.Values) (Event, error) {
+	var w wireRecording
+	extra, err := decodeCall(v, &w, &w.CallID, recFields)
+	if err != nil {
+		return nil, err
+	}
+	return &Recording{
+		CallID: w.CallID, From: string(w.From), To: string(w.To), Direction: w.Direction,
+		WAV: w.WAV, Duration: time.Duration(w.Duration), Created: time.Time(w.Created), Extra: extra,
+	}, nil
+}
+
+func decodeCallEnd(v url.Values) (Event, error) {
+	var w wireCallEnd
+	if err := wire.Decode(provider, &w, v); err != nil {
+		return nil, err
+	}
+	ev := &CallEnd{
+		ID: w.ID, From: string(w.From), To: string(w.To), Direction: w.Direction,
+		State: strings.TrimSpace(w.State), Created: time.Time(w.Created), Start: time.Time(w.Start),
+		Duration: time.Duration(w.Duration), Cost: int(w.Cost),
+	}
+	// actions and legs are JSON inside a form field. Text that is not
+	// JSON is kept verbatim in Extra rather than failing the whole call
+	// record: the call is over, and its cost and duration still count.
+	var verbatim []string
+	if w.Actions != "" {
+		if err := json.Unmarshal([]byte(w.Actions), &ev.Actions); err != nil {
+			ev.Actions, verbatim = nil, append(verbatim, "actions")
+		}
+		for _, a := range ev.Actions {
+			restorePlus(a)
+		}
+	}
+	if w.Legs != "" {
+		var legs []wireLeg
+		if err := json.Unmarshal([]byte(w.Legs), &legs); err != nil {
+			verbatim = append(verbatim, "legs")
+		} else {
+			for _, l := range legs {
+				ev.Legs = append(ev.Legs, Leg{From: tolerant.Phone(l.From), To: tolerant.Phone(l.To), State: l.State, Duration: time.Duration(l.Duration)})
+			}
+		}
+	}
+	ev.Extra = wire.Extra(v, callEndFields, nil)
+	for _, k := range verbatim {
+		if ev.Extra == nil {
+			ev.Extra = make(map[string]string, len(verbatim))
+		}
+		ev.Extra[k] = v.Get(k)
+	}
+	return ev, nil
+}
+
+type wireLeg struct {
+	From     string  `json:"from"`
+	To       string  `json:"to"`
+	State    string  `json:"state"`
+	Duration jsonSec `json:"duration"`
+}
+
+// restorePlus undoes an unescaped '+' inside the decoded actions, with the
+// same rule as phone numbers (a space followed by digits only).
+func restorePlus(m map[string]any) {
+	for k, x := range m {
+		switch x := x.(type) {
+		case string:
+			m[k] = tolerant.Phone(x)
+		case map[string]any:
+			restorePlus(x)
+		}
+	}
+}
+
+// hasImages reports whether any field is an MMS image.
+func hasImages(v url.Values) bool {
+	for k := range v {
+		if _, ok := imageIndex(k); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// imageIndex reads "image" as 1 and "imageN" as N.
+func imageIndex(k string) (int, bool) {
+	rest, ok := strings.CutPrefix(k, "image")
+	if !ok {
+		return 0, false
+	}
+	if rest == "" {
+		return 1, true
+	}
+	if rest[0] < '0' || rest[0] > '9' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil
+}
+
+// images returns the non-empty image URLs in numeric order of their keys.
+func images(v url.Values) []string {
+	type img struct {
+		n   int
+		key string
+	}
+	var found []img
+	for k := range v {
+		if n, ok := imageIndex(k); ok && v.Get(k) != "" {
+			found = append(found, img{n, k})
+		}
+	}
+	sort.Slice(found, func(i, j int) bool {
+		if found[i].n != found[j].n {
+			return found[i].n < found[j].n
+		}
+		return found[i].key < found[j].key
+	})
+	urls := make([]string, len(found))
+	for i, f := range found {
+		urls[i] = v.Get(f.key)
+	}
+	return urls
+}
+
+func checkContentType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, _ := strings.Cut(ct, ";")
+	if !strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded") {
+		return wire.Error(provider, "Content-Type", ct, errNotForm)
+	}
+	return nil
+}
+
+var errNotForm = fmt.Errorf("46elks sends application/x-www-form-urlencoded")
+
+// Tolerant field types: the only place where tolerance lives.
+
+// phone restores a '+' that arrived unescaped.
+type phone string
+
+func (p *phone) UnmarshalText(b []byte) error { *p = phone(tolerant.Phone(string(b))); return nil }
+
+// stamp reads every 46elks timestamp form, zone-less as UTC.
+type stamp time.Time
+
+func (s *stamp) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*s = stamp{}
+		return nil
+	}
+	t, err := tolerant.ParseTime(string(b), time.UTC)
+	*s = stamp(t)
+	return err
+}
+
+// secs reads whole seconds sent as a string.
+type secs time.Duration
+
+func (d *secs) UnmarshalText(b []byte) error {
+	v, err := tolerant.Seconds(string(b))
+	*d = secs(v)
+	return err
+}
+
+// count reads an integer sent as a string.
+type count int
+
+func (c *count) UnmarshalText(b []byte) error {
+	v, err := tolerant.Int(string(b))
+	if err == nil && int64(int(v)) != v {
+		err = tolerant.ErrRange
+	}
+	*c = count(v)
+	return err
+}
+
+// jsonSec reads seconds in JSON as a number or a string.
+type jsonSec time.Duration
+
+func (d *jsonSec) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "null" {
+		return nil
+	}
+	v, err := tolerant.Seconds(s)
+	*d = jsonSec(v)
+	return err
+}

@@ -1,0 +1,176 @@
+// Command server is a runnable webhook receiver: it mounts every provider
+// telhook supports so far (46elks at /elks/) and prints each decoded event
+// as one JSON line on standard output. Logs go to standard error.
+//
+//	go run ./examples/server                 # listens on :8080, or $PORT
+//	go run ./examples/server -addr :9000 -elks-user elks -elks-pass s3cret
+//
+// With no flags it accepts every request (and warns that nothing is
+// verified), answers 46elks call hooks by hanging up unless -elks-connect
+// names a number to connect, and sends no SMS replies.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/elks"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+type settings struct {
+	addr, elksUser, elksPass, elksKey, elksConnect string
+	elksSourceIP                                   bool
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var s settings
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	fs.StringVar(&s.addr, "addr", ":"+port, "listen address (default :$PORT, or :8080)")
+	fs.StringVar(&s.elksUser, "elks-user", os.Getenv("ELKS_USER"), "46elks: Basic auth user in the webhook URL ($ELKS_USER)")
+	fs.StringVar(&s.elksPass, "elks-pass", os.Getenv("ELKS_PASS"), "46elks: Basic auth password ($ELKS_PASS)")
+	fs.StringVar(&s.elksKey, "elks-key", os.Getenv("ELKS_KEY"), "46elks: secret ?key= query parameter ($ELKS_KEY)")
+	fs.BoolVar(&s.elksSourceIP, "elks-source-ip", false, "46elks: accept only 46elks' published addresses")
+	fs.StringVar(&s.elksConnect, "elks-connect", "", "46elks: connect incoming calls to this E.164 number (default: hang up)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	handler, err := newMux(s, &printer{w: stdout}, logger)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              s.addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second, // slow clients are cut off
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("listening", "addr", s.addr, "providers", []string{"elks"})
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newMux mounts every provider with the options the flags ask for.
+func newMux(s settings, out *printer, logger *slog.Logger) (http.Handler, error) {
+	opts := []telhook.Option{telhook.WithLogger(logger)}
+	var verifiers []telhook.Verifier
+	if s.elksUser != "" || s.elksPass != "" {
+		verifiers = append(verifiers, telhook.BasicAuth(s.elksUser, s.elksPass))
+	}
+	if s.elksKey != "" {
+		verifiers = append(verifiers, telhook.QueryToken("key", s.elksKey))
+	}
+	if s.elksSourceIP {
+		v, err := telhook.SourceIP(elks.SourceIPs(), nil)
+		if err != nil {
+			return nil, err
+		}
+		verifiers = append(verifiers, v)
+	}
+	if len(verifiers) > 0 {
+		opts = append(opts, telhook.WithVerifier(telhook.AllOf(verifiers...)))
+	}
+	var answer elks.Action = elks.Hangup{Reason: "reject"}
+	if s.elksConnect != "" {
+		answer = elks.Connect{To: s.elksConnect}
+		if _, err := json.Marshal(answer); err != nil {
+			return nil, fmt.Errorf("-elks-connect: %w", err)
+		}
+	}
+	opts = append(opts, elks.WithFallback(elks.Hangup{Reason: "busy"}))
+
+	mux := http.NewServeMux()
+	mount(mux, "/elks", elks.NewHandler(elks.Callbacks{
+		OnSMS: func(_ context.Context, ev *elks.SMS) (elks.Reply, error) {
+			return elks.Reply{}, out.print("elks", "sms", ev)
+		},
+		OnMMS: func(_ context.Context, ev *elks.MMS) error { return out.print("elks", "mms", ev) },
+		OnDeliveryReport: func(_ context.Context, ev *elks.DeliveryReport) error {
+			return out.print("elks", "delivery_report", ev)
+		},
+		OnCall: func(_ context.Context, ev *elks.CallEvent) (elks.Action, error) {
+			return answer, out.print("elks", "call", ev)
+		},
+		OnRecording: func(_ context.Context, ev *elks.Recording) error { return out.print("elks", "recording", ev) },
+		OnCallEnd:   func(_ context.Context, ev *elks.CallEnd) error { return out.print("elks", "call_end", ev) },
+		OnUnknown:   func(_ context.Context, ev *elks.Unknown) error { return out.print("elks", "unknown", ev) },
+	}, opts...))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	return mux, nil
+}
+
+// mount serves h at prefix and below it. Both patterns are registered so
+// that ServeMux never answers a POST to the bare prefix with a redirect.
+func mount(mux *http.ServeMux, prefix string, h http.Handler) {
+	mux.Handle(prefix, h)
+	mux.Handle(prefix+"/", h)
+}
+
+// printer writes one JSON line per event; lines from concurrent requests
+// never interleave.
+type printer struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (p *printer) print(provider, kind string, ev any) error {
+	line, err := json.Marshal(struct {
+		Provider string `json:"provider"`
+		Kind     string `json:"kind"`
+		Event    any    `json:"event"`
+	}{provider, kind, ev})
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err = p.w.Write(append(line, '\n'))
+	return err
+}

@@ -1,0 +1,101 @@
+// Package config holds the settings a telhook handler is built from.
+//
+// It is a leaf package: the root package aliases [Option] as telhook.Option
+// and builds its With… functions on it, the handler core reads [Config], and
+// provider packages declare their own settings with [NewKey] without the
+// root knowing them.
+package config
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// DefaultMaxBodyBytes is the body limit when none (or a non-positive one) is set.
+const DefaultMaxBodyBytes = 64 << 10
+
+// Default de-duplication window: 46elks retries for at least 6 hours (24 in
+// older docs), Mobtexting for about 1.5 hours; a day covers both.
+const (
+	DefaultDedupSize = 10_000
+	DefaultDedupTTL  = 24 * time.Hour
+)
+
+// Verifier and Deduplicator have the method sets of telhook.Verifier and
+// telhook.Deduplicator, so values of those types are assignable here without
+// this package importing the root.
+type (
+	Verifier     interface{ Verify(r *http.Request) error }
+	Deduplicator interface {
+		Seen(ctx context.Context, key string) (bool, error)
+	}
+)
+
+// Config is the resolved configuration of one handler.
+type Config struct {
+	MaxBodyBytes int64
+	Verifier     Verifier // nil: no verification
+	Logger       *slog.Logger
+	Dedup        Deduplicator // nil: no de-duplication
+	DedupSet     bool         // Dedup was set explicitly (even to nil)
+	ErrorHandler func(http.ResponseWriter, *http.Request, error)
+
+	values map[any]any
+}
+
+// Option changes a Config. The zero Option does nothing.
+type Option struct{ apply func(*Config) }
+
+// New returns an Option that runs f on the Config being built.
+func New(f func(*Config)) Option { return Option{apply: f} }
+
+// Build applies opts in order to a Config with the defaults filled in for
+// every setting left unset. It does not create a default deduplicator: the
+// handler core does, so that each handler gets its own.
+func Build(opts []Option) *Config {
+	c := &Config{}
+	for _, o := range opts {
+		if o.apply != nil {
+			o.apply(c)
+		}
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Key names one provider-specific setting of type T. Provider packages
+// declare one package-level Key per setting.
+type Key[T any] struct{ name string }
+
+// NewKey returns a new, distinct key. The name is used in messages only.
+func NewKey[T any](name string) *Key[T] { return &Key[T]{name: name} }
+
+// Option returns an Option that sets the key to v (the last one wins).
+func (k *Key[T]) Option(v T) Option {
+	return New(func(c *Config) {
+		if c.values == nil {
+			c.values = make(map[any]any)
+		}
+		c.values[k] = v
+	})
+}
+
+// Get returns the key's value and whether it was set.
+func (k *Key[T]) Get(c *Config) (T, bool) {
+	v, ok := c.values[k]
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	return v.(T), true
+}
+
+// String returns the key's name.
+func (k *Key[T]) String() string { return k.name }

@@ -1,0 +1,435 @@
+package telhook
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// Refusals that carry no request data are made once: refusing a request
+// costs no allocation, and no message can ever contain a secret.
+var (
+	errNoVerifiers = fmt.Errorf("%w: no verifiers configured", ErrUnauthorized)
+
+	errBasicNoSecret = fmt.Errorf("%w: basic auth: no password configured", ErrUnauthorized)
+	errBasicMissing  = fmt.Errorf("%w: basic auth: missing or malformed credentials", ErrUnauthorized)
+	errBasicMismatch = fmt.Errorf("%w: basic auth: credentials do not match", ErrUnauthorized)
+
+	errBearerNoSecret = fmt.Errorf("%w: bearer token: no token configured", ErrUnauthorized)
+	errBearerMissing  = fmt.Errorf("%w: bearer token: missing Authorization header", ErrUnauthorized)
+	errBearerScheme   = fmt.Errorf("%w: bearer token: Authorization scheme is not Bearer", ErrUnauthorized)
+	errBearerEmpty    = fmt.Errorf("%w: bearer token: empty token", ErrUnauthorized)
+	errBearerMismatch = fmt.Errorf("%w: bearer token: token does not match", ErrUnauthorized)
+
+	errQueryNoSecret = fmt.Errorf("%w: query token: no parameter or token configured", ErrUnauthorized)
+	errQueryNoURL    = fmt.Errorf("%w: query token: request has no URL", ErrUnauthorized)
+
+	errSourceNoAllow    = fmt.Errorf("%w: source address: allow list is empty", ErrUnauthorized)
+	errSourceBadRemote  = fmt.Errorf("%w: source address: unparsable remote address", ErrUnauthorized)
+	errSourceBadForward = fmt.Errorf("%w: source address: unparsable X-Forwarded-For hop", ErrUnauthorized)
+)
+
+// secretHash is the SHA-256 sum of a secret. Comparing sums of equal length
+// with subtle.ConstantTimeCompare makes the time a comparison takes
+// independent of both the content and the length of what was presented.
+type secretHash [sha256.Size]byte
+
+func hashSecret(s string) secretHash { return sha256.Sum256([]byte(s)) }
+
+// equal reports in constant time whether s hashes to h, as 1 or 0.
+func (h *secretHash) equal(s string) int {
+	got := sha256.Sum256([]byte(s))
+	return subtle.ConstantTimeCompare(got[:], h[:])
+}
+
+// refuseAll is the verifier of a configuration that can never accept, such
+// as an empty secret.
+type refuseAll struct{ err error }
+
+func (v refuseAll) Verify(*http.Request) error { return v.err }
+
+// BasicAuth returns a Verifier that accepts a request whose HTTP Basic
+// credentials (as read by [http.Request.BasicAuth]) are user and pass.
+//
+// It suits 46elks: a webhook URL with user information, such as
+// https://user:pass@example.com/sms, is called with those credentials in an
+// Authorization header.
+//
+// It refuses a request without Basic credentials and one whose user name or
+// password differs. Both are compared, always, in constant time. When pass
+// is empty the Verifier refuses every request: an empty password is taken
+// for a missing setting, never for "no password needed".
+func BasicAuth(user, pass string) Verifier {
+	if pass == "" {
+		return refuseAll{errBasicNoSecret}
+	}
+	return &basicAuth{user: hashSecret(user), pass: hashSecret(pass)}
+}
+
+type basicAuth struct{ user, pass secretHash }
+
+func (v *basicAuth) Verify(r *http.Request) error {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return errBasicMissing
+	}
+	// Both comparisons run, whatever the first one found.
+	if v.user.equal(user)&v.pass.equal(pass) != 1 {
+		return errBasicMismatch
+	}
+	return nil
+}
+
+// BearerToken returns a Verifier that accepts a request with the header
+// "Authorization: Bearer <token>". The scheme is matched case-insensitively
+// and spaces around the header value and the token are ignored.
+//
+// It suits Mobtexting, whose webhook settings can add an Authorization
+// header to every call.
+//
+// It refuses a request without an Authorization header, with another scheme
+// (Basic, ...), or with a different or empty token. The token is compared in
+// constant time. BearerToken("") refuses every request.
+func BearerToken(token string) Verifier {
+	if token == "" {
+		return refuseAll{errBearerNoSecret}
+	}
+	return &bearerToken{token: hashSecret(token)}
+}
+
+type bearerToken struct{ token secretHash }
+
+func (v *bearerToken) Verify(r *http.Request) error {
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
+	if h == "" {
+		return errBearerMissing
+	}
+	i := strings.IndexAny(h, " \t")
+	if i < 0 {
+		// One word: a scheme without a token or a token without a scheme.
+		if strings.EqualFold(h, "bearer") {
+			return errBearerEmpty
+		}
+		return errBearerScheme
+	}
+	if !strings.EqualFold(h[:i], "bearer") {
+		return errBearerScheme
+	}
+	tok := strings.TrimSpace(h[i:])
+	if tok == "" {
+		return errBearerEmpty
+	}
+	if v.token.equal(tok) != 1 {
+		return errBearerMismatch
+	}
+	return nil
+}
+
+// QueryToken returns a Verifier that accepts a request whose URL has the
+// query parameter param equal to token, as in
+// https://example.com/hook?key=s3cret.
+//
+// It suits providers whose webhook URL is all that can be configured:
+// 46elks (QueryToken("key", ...) is a common choice), Wavix and 3CX.
+//
+// It refuses a request without the parameter and one where the parameter,
+// or any of its values when it is repeated, differs from token. Values are
+// compared in constant time. When param or token is empty the Verifier
+// refuses every request.
+//
+// A secret in a URL may end up in access logs of proxies and servers;
+// prefer BasicAuth or BearerToken where the provider allows them.
+func QueryToken(param, token string) Verifier {
+	if param == "" || token == "" {
+		return refuseAll{errQueryNoSecret}
+	}
+	return &queryToken{
+		param:    param,
+		token:    hashSecret(token),
+		missing:  fmt.Errorf("%w: query token: missing parameter %q", ErrUnauthorized, param),
+		mismatch: fmt.Errorf("%w: query token: parameter %q does not match", ErrUnauthorized, param),
+	}
+}
+
+type queryToken struct {
+	param             string
+	token             secretHash
+	missing, mismatch error
+}
+
+func (v *queryToken) Verify(r *http.Request) error {
+	if r.URL == nil {
+		return errQueryNoURL
+	}
+	vals := r.URL.Query()[v.param]
+	if len(vals) == 0 {
+		return v.missing
+	}
+	ok := 1
+	for _, s := range vals {
+		ok &= v.token.equal(s)
+	}
+	if ok != 1 {
+		return v.mismatch
+	}
+	return nil
+}
+
+// SourceIP returns a Verifier that accepts a request coming from an address
+// in allow. Entries of allow and trustedProxies are IP addresses
+// ("192.0.2.10", "2001:db8::1") or CIDR prefixes ("192.0.2.0/24",
+// "2001:db8::/32"); an IPv4-mapped IPv6 address (::ffff:192.0.2.10) is the
+// same as its IPv4 form, in entries and in requests. SourceIP returns an
+// error naming the first entry it cannot parse.
+//
+// It suits 46elks, which publishes the addresses its webhooks come from,
+// and any provider with a fixed set of senders; combine it with a secret
+// using AllOf.
+//
+// The client is the host of r.RemoteAddr. Only when that peer is in
+// trustedProxies (a reverse proxy or load balancer in front of the server)
+// is X-Forwarded-For read: its hops, from all such headers in order, are
+// walked from right to left, skipping hops that are trusted proxies
+// themselves, and the first hop that is not is the client; when all of them
+// are trusted the leftmost is. Hops left of the client are never looked at.
+// A request from any other peer is judged by the peer's address alone and
+// its X-Forwarded-For is ignored, so that no sender can choose the address
+// it is judged by.
+//
+// It refuses a request whose client is not in allow, whose remote address
+// cannot be parsed, or whose X-Forwarded-For hop to be read cannot be parsed.
+// With an empty allow list it refuses every request.
+func SourceIP(allow []string, trustedProxies []string) (Verifier, error) {
+	al, err := parsePrefixes("allow", allow)
+	if err != nil {
+		return nil, err
+	}
+	tp, err := parsePrefixes("trusted proxy", trustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	if len(al) == 0 {
+		return refuseAll{errSourceNoAllow}, nil
+	}
+	return &sourceIP{allow: al, trusted: tp}, nil
+}
+
+type sourceIP struct{ allow, trusted []netip.Prefix }
+
+func (v *sourceIP) Verify(r *http.Request) error {
+	client, ok := parseHost(r.RemoteAddr)
+	if !ok {
+		return errSourceBadRemote
+	}
+	if contains(v.trusted, client) {
+		client, ok = v.forwardedClient(r.Header.Values("X-Forwarded-For"), client)
+		if !ok {
+			return errSourceBadForward
+		}
+	}
+	if !contains(v.allow, client) {
+		return fmt.Errorf("%w: source address %s not allowed", ErrUnauthorized, client)
+	}
+	return nil
+}
+
+// forwardedClient walks the X-Forwarded-For hops right to left and returns
+// the first that is not a trusted proxy, or the leftmost when all are, or
+// peer when there are none. ok is false when a hop it reads is unparsable.
+func (v *sourceIP) forwardedClient(headers []string, peer netip.Addr) (client netip.Addr, ok bool) {
+	client = peer
+	for i := len(headers) - 1; i >= 0; i-- {
+		h := headers[i]
+		for {
+			j := strings.LastIndexByte(h, ',')
+			hop := h[j+1:]
+			a, parsed := parseHost(strings.TrimSpace(hop))
+			if !parsed {
+				return netip.Addr{}, false
+			}
+			client = a
+			if !contains(v.trusted, a) {
+				return client, true
+			}
+			if j < 0 {
+				break
+			}
+			h = h[:j]
+		}
+	}
+	return client, true
+}
+
+// parsePrefixes reads the entries of one list for SourceIP.
+func parsePrefixes(list string, entries []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(entries))
+	for _, e := range entries {
+		p, err := parsePrefix(strings.TrimSpace(e))
+		if err != nil {
+			return nil, fmt.Errorf("telhook: SourceIP: %s entry %q: %w", list, e, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		a = a.WithZone("").Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	// ::ffff:192.0.2.0/120 is 192.0.2.0/24: requests are matched by their
+	// unmapped address, so the prefix must be unmapped too.
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	return p.Masked(), nil
+}
+
+// parseHost reads an address with or without a port ("192.0.2.1:80",
+// "[2001:db8::1]:80", "192.0.2.1", "2001:db8::1", "[2001:db8::1]"),
+// without its zone and unmapped to IPv4 when it is IPv4-mapped.
+func parseHost(s string) (netip.Addr, bool) {
+	// Pick the one parser that fits: a failed attempt allocates its error.
+	var (
+		a   netip.Addr
+		err error
+	)
+	switch n := len(s); {
+	case n > 2 && s[0] == '[' && s[n-1] == ']':
+		a, err = netip.ParseAddr(s[1 : n-1])
+		if err == nil && !a.Is6() {
+			return netip.Addr{}, false
+		}
+	case n > 0 && s[0] == '[', strings.Count(s, ":") == 1:
+		var ap netip.AddrPort
+		ap, err = netip.ParseAddrPort(s)
+		a = ap.Addr()
+	default:
+		a, err = netip.ParseAddr(s)
+	}
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.WithZone("").Unmap(), true
+}
+
+func contains(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// AllOf returns a Verifier that accepts a request when every one of vs
+// accepts it, and otherwise returns the first refusal. Use it to require
+// several proofs, such as SourceIP and BasicAuth for 46elks.
+//
+// nil entries are skipped. AllOf with no (non-nil) verifiers refuses every
+// request: a Verifier that accepted everything would be easy to build by
+// mistake and hard to notice.
+func AllOf(vs ...Verifier) Verifier {
+	vs = compact(vs)
+	if len(vs) == 0 {
+		return refuseAll{errNoVerifiers}
+	}
+	return allOf(vs)
+}
+
+type allOf []Verifier
+
+func (vs allOf) Verify(r *http.Request) error {
+	for _, v := range vs {
+		if err := v.Verify(r); err != nil {
+			return unauthorized(err)
+		}
+	}
+	return nil
+}
+
+// AnyOf returns a Verifier that accepts a request when one of vs accepts
+// it, trying them in order and stopping at the first that accepts. Use it
+// to accept several configurations during a change of secret, or a
+// provider that may call either way (46elks with BasicAuth or QueryToken).
+// When all refuse, the refusal joins their reasons.
+//
+// nil entries are skipped. AnyOf with no (non-nil) verifiers refuses every
+// request.
+func AnyOf(vs ...Verifier) Verifier {
+	vs = compact(vs)
+	if len(vs) == 0 {
+		return refuseAll{errNoVerifiers}
+	}
+	return anyOf(vs)
+}
+
+type anyOf []Verifier
+
+func (vs anyOf) Verify(r *http.Request) error {
+	var errs []error
+	for _, v := range vs {
+		err := v.Verify(r)
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, err)
+	}
+	return &anyOfError{errs: errs}
+}
+
+// anyOfError is the refusal of AnyOf. It matches ErrUnauthorized and, with
+// errors.Is and errors.As, each of the refusals it joins.
+type anyOfError struct{ errs []error }
+
+func (e *anyOfError) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrUnauthorized.Error())
+	b.WriteString(": no verifier accepted: ")
+	prefix := ErrUnauthorized.Error() + ": "
+	for i, err := range e.errs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(strings.TrimPrefix(err.Error(), prefix))
+	}
+	return b.String()
+}
+
+func (e *anyOfError) Is(target error) bool { return target == ErrUnauthorized }
+
+func (e *anyOfError) Unwrap() []error { return e.errs }
+
+// unauthorized makes sure err matches ErrUnauthorized: a Verifier written
+// by a user may refuse with an error of its own.
+func unauthorized(err error) error {
+	if errors.Is(err, ErrUnauthorized) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnauthorized, err)
+}
+
+// compact returns vs without nil entries, in a new slice so that the
+// caller's slice may change afterwards.
+func compact(vs []Verifier) []Verifier {
+	out := make([]Verifier, 0, len(vs))
+	for _, v := range vs {
+		if v != nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,440 @@
+package telhook
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// failBody fails the test when a verifier reads the request body.
+type failBody struct{ t *testing.T }
+
+func (b failBody) Read([]byte) (int, error) {
+	b.t.Error("Verify read the request body")
+	return 0, io.ErrUnexpectedEOF
+}
+
+func (b failBody) Close() error { return nil }
+
+// request describes one request to verify.
+type request struct {
+	target string      // default "/hook"
+	remote string      // default "192.0.2.1:1234"
+	header http.Header // added to the request
+	basic  []string    // user, pass for SetBasicAuth
+}
+
+func (q request) build(t *testing.T) *http.Request {
+	t.Helper()
+	target := q.target
+	if target == "" {
+		target = "/hook"
+	}
+	r := httptest.NewRequest(http.MethodPost, "http://example.com"+target, nil)
+	r.Body = failBody{t}
+	if q.remote != "" {
+		r.RemoteAddr = q.remote
+	}
+	for k, vs := range q.header {
+		for _, v := range vs {
+			r.Header.Add(k, v)
+		}
+	}
+	if q.basic != nil {
+		r.SetBasicAuth(q.basic[0], q.basic[1])
+	}
+	return r
+}
+
+// outcome is what a test compares for one verification.
+type outcome struct {
+	Accepted     bool
+	Unauthorized bool // errors.Is(err, ErrUnauthorized)
+}
+
+type verifyCase struct {
+	reason  string
+	v       Verifier
+	req     request
+	want    bool     // accepted
+	wantMsg string   // a part of the refusal's message
+	secrets []string // must not appear in the refusal's message
+}
+
+func runVerifyCases(t *testing.T, cases []verifyCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			err := tc.v.Verify(tc.req.build(t))
+			got := outcome{Accepted: err == nil, Unauthorized: errors.Is(err, ErrUnauthorized)}
+			want := outcome{Accepted: tc.want, Unauthorized: !tc.want}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("Verify: outcome mismatch (-want +got):\n%s\nerr: %v", diff, err)
+			}
+			if err == nil {
+				return
+			}
+			msg := err.Error()
+			if tc.wantMsg != "" && !strings.Contains(msg, tc.wantMsg) {
+				t.Errorf("refusal %q does not contain %q", msg, tc.wantMsg)
+			}
+			for _, s := range tc.secrets {
+				if s != "" && strings.Contains(msg, s) {
+					t.Errorf("refusal %q reveals %q", msg, s)
+				}
+			}
+		})
+	}
+}
+
+func authz(v string) http.Header { return http.Header{"Authorization": {v}} }
+
+func TestBasicAuth(t *testing.T) {
+	const user, pass = "elksuser", "s3cret-pass"
+	v := BasicAuth(user, pass)
+	secrets := []string{pass, "wr0ng-pass", "wr0ng-user"}
+	runVerifyCases(t, []verifyCase{
+		{reason: "correct credentials", v: v, req: request{basic: []string{user, pass}}, want: true},
+		{reason: "wrong password", v: v, req: request{basic: []string{user, "wr0ng-pass"}}, wantMsg: "do not match", secrets: secrets},
+		{reason: "wrong user", v: v, req: request{basic: []string{"wr0ng-user", pass}}, wantMsg: "do not match", secrets: secrets},
+		{reason: "both wrong", v: v, req: request{basic: []string{"wr0ng-user", "wr0ng-pass"}}, secrets: secrets},
+		{reason: "password prefix", v: v, req: request{basic: []string{user, pass[:4]}}, secrets: secrets},
+		{reason: "password with suffix", v: v, req: request{basic: []string{user, pass + "x"}}, secrets: secrets},
+		{reason: "user and password swapped", v: v, req: request{basic: []string{pass, user}}, secrets: secrets},
+		{reason: "missing credentials", v: v, req: request{}, wantMsg: "missing", secrets: secrets},
+		{reason: "bearer scheme instead of basic", v: v, req: request{header: authz("Bearer " + pass)}, wantMsg: "missing", secrets: secrets},
+		{reason: "basic scheme is case-insensitive", v: v, req: request{header: authz("basic ZWxrc3VzZXI6czNjcmV0LXBhc3M=")}, want: true},
+		{reason: "malformed base64", v: v, req: request{header: authz("Basic !!!")}, secrets: secrets},
+		{reason: "credentials in query are not basic auth", v: v, req: request{target: "/hook?user=elksuser&pass=s3cret-pass"}, secrets: secrets},
+		{reason: "empty user configured accepts empty user", v: BasicAuth("", pass), req: request{basic: []string{"", pass}}, want: true},
+		{reason: "empty user configured refuses other user", v: BasicAuth("", pass), req: request{basic: []string{"x", pass}}, secrets: secrets},
+		{reason: "empty password configured refuses matching empty password", v: BasicAuth(user, ""), req: request{basic: []string{user, ""}}, wantMsg: "no password configured"},
+		{reason: "empty password configured refuses any password", v: BasicAuth(user, ""), req: request{basic: []string{user, "anything"}}, secrets: []string{"anything"}},
+		{reason: "all empty configured refuses empty credentials", v: BasicAuth("", ""), req: request{basic: []string{"", ""}}},
+	})
+}
+
+// TestBasicAuthURLUserinfo checks what 46elks relies on: a URL with user
+// information is called with those credentials in an Authorization header.
+func TestBasicAuthURLUserinfo(t *testing.T) {
+	v := BasicAuth("elks", "s3cret")
+	var got error
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = v.Verify(r)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://elks:s3cret@", 1) + "/sms"
+	resp, err := srv.Client().Post(u, "application/x-www-form-urlencoded", strings.NewReader("from=%2B46700000000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got != nil {
+		t.Errorf("Verify of a request to %s: %v, want nil", u, got)
+	}
+}
+
+func TestBearerToken(t *testing.T) {
+	const tok = "mobt-t0ken-123"
+	v := BearerToken(tok)
+	secrets := []string{tok, "wr0ng-t0ken"}
+	runVerifyCases(t, []verifyCase{
+		{reason: "correct token", v: v, req: request{header: authz("Bearer " + tok)}, want: true},
+		{reason: "lower-case scheme", v: v, req: request{header: authz("bearer " + tok)}, want: true},
+		{reason: "upper-case scheme", v: v, req: request{header: authz("BEARER " + tok)}, want: true},
+		{reason: "surrounding spaces", v: v, req: request{header: authz("  Bearer    " + tok + "  ")}, want: true},
+		{reason: "tab after scheme", v: v, req: request{header: authz("Bearer\t" + tok)}, want: true},
+		{reason: "wrong token", v: v, req: request{header: authz("Bearer wr0ng-t0ken")}, wantMsg: "does not match", secrets: secrets},
+		{reason: "token prefix", v: v, req: request{header: authz("Bearer " + tok[:5])}, secrets: secrets},
+		{reason: "token with suffix", v: v, req: request{header: authz("Bearer " + tok + "0")}, secrets: secrets},
+		{reason: "token case differs", v: v, req: request{header: authz("Bearer " + strings.ToUpper(tok))}, secrets: secrets},
+		{reason: "missing header", v: v, req: request{}, wantMsg: "missing", secrets: secrets},
+		{reason: "blank header", v: v, req: request{header: authz("   ")}, wantMsg: "missing", secrets: secrets},
+		{reason: "basic scheme", v: v, req: request{basic: []string{"user", tok}}, wantMsg: "scheme", secrets: secrets},
+		{reason: "token without scheme", v: v, req: request{header: authz(tok)}, wantMsg: "scheme", secrets: secrets},
+		{reason: "other scheme", v: v, req: request{header: authz("Token " + tok)}, wantMsg: "scheme", secrets: secrets},
+		{reason: "scheme glued to token", v: v, req: request{header: authz("Bearer" + tok)}, wantMsg: "scheme", secrets: secrets},
+		{reason: "scheme without token", v: v, req: request{header: authz("Bearer")}, wantMsg: "empty token", secrets: secrets},
+		{reason: "scheme with blank token", v: v, req: request{header: authz("Bearer    ")}, wantMsg: "empty token", secrets: secrets},
+		{reason: "token in query is not a bearer token", v: v, req: request{target: "/hook?access_token=" + tok}, secrets: secrets},
+		{reason: "empty token configured refuses empty bearer", v: BearerToken(""), req: request{header: authz("Bearer ")}, wantMsg: "no token configured"},
+		{reason: "empty token configured refuses any bearer", v: BearerToken(""), req: request{header: authz("Bearer anything")}, secrets: []string{"anything"}},
+	})
+}
+
+func TestQueryToken(t *testing.T) {
+	const tok = "q-s3cret+1"
+	v := QueryToken("key", tok)
+	secrets := []string{tok, "wr0ng"}
+	runVerifyCases(t, []verifyCase{
+		{reason: "correct token", v: v, req: request{target: "/hook?key=q-s3cret%2B1"}, want: true},
+		{reason: "correct token among other parameters", v: v, req: request{target: "/hook?a=1&key=q-s3cret%2B1&b=2"}, want: true},
+		{reason: "plus decodes to space", v: v, req: request{target: "/hook?key=q-s3cret+1"}, secrets: secrets},
+		{reason: "wrong token", v: v, req: request{target: "/hook?key=wr0ng"}, wantMsg: `parameter "key" does not match`, secrets: secrets},
+		{reason: "empty value", v: v, req: request{target: "/hook?key="}, wantMsg: "does not match", secrets: secrets},
+		{reason: "parameter without value", v: v, req: request{target: "/hook?key"}, secrets: secrets},
+		{reason: "missing parameter", v: v, req: request{target: "/hook"}, wantMsg: `missing parameter "key"`, secrets: secrets},
+		{reason: "other parameter holds the token", v: v, req: request{target: "/hook?token=q-s3cret%2B1"}, wantMsg: "missing", secrets: secrets},
+		{reason: "parameter name is case-sensitive", v: v, req: request{target: "/hook?KEY=q-s3cret%2B1"}, secrets: secrets},
+		{reason: "repeated parameter all matching", v: v, req: request{target: "/hook?key=q-s3cret%2B1&key=q-s3cret%2B1"}, want: true},
+		{reason: "repeated parameter one wrong after", v: v, req: request{target: "/hook?key=q-s3cret%2B1&key=wr0ng"}, secrets: secrets},
+		{reason: "repeated parameter one wrong before", v: v, req: request{target: "/hook?key=wr0ng&key=q-s3cret%2B1"}, secrets: secrets},
+		{reason: "token in header is not a query token", v: v, req: request{header: authz("Bearer " + tok)}, secrets: secrets},
+		{reason: "empty token configured refuses empty value", v: QueryToken("key", ""), req: request{target: "/hook?key="}, wantMsg: "no parameter or token configured"},
+		{reason: "empty token configured refuses any value", v: QueryToken("key", ""), req: request{target: "/hook?key=anything"}, secrets: []string{"anything"}},
+		{reason: "empty parameter configured", v: QueryToken("", tok), req: request{target: "/hook?=q-s3cret%2B1"}, secrets: secrets},
+	})
+}
+
+func mustSourceIP(t testing.TB, allow, trusted []string) Verifier {
+	t.Helper()
+	v, err := SourceIP(allow, trusted)
+	if err != nil {
+		t.Fatalf("SourceIP(%q, %q): %v", allow, trusted, err)
+	}
+	return v
+}
+
+func xff(vs ...string) http.Header { return http.Header{"X-Forwarded-For": vs} }
+
+func TestSourceIP(t *testing.T) {
+	proxies := []string{"10.0.0.0/24", "2001:db8:ffff::/48"}
+	v4 := mustSourceIP(t, []string{"192.0.2.10", "198.51.100.0/24"}, proxies)
+	v6 := mustSourceIP(t, []string{"2001:db8::1", "2001:db8:abcd::/48"}, proxies)
+	mapped := mustSourceIP(t, []string{"::ffff:192.0.2.10", "::ffff:198.51.100.0/120"}, nil)
+	noProxy := mustSourceIP(t, []string{"192.0.2.10"}, nil)
+	proxyAllowed := mustSourceIP(t, []string{"10.0.0.3"}, proxies)
+	empty := mustSourceIP(t, nil, proxies)
+
+	runVerifyCases(t, []verifyCase{
+		// Direct peers.
+		{reason: "ipv4 address allowed", v: v4, req: request{remote: "192.0.2.10:1234"}, want: true},
+		{reason: "ipv4 address not allowed", v: v4, req: request{remote: "192.0.2.11:1234"}, wantMsg: "192.0.2.11 not allowed"},
+		{reason: "ipv4 in cidr", v: v4, req: request{remote: "198.51.100.200:80"}, want: true},
+		{reason: "ipv4 outside cidr", v: v4, req: request{remote: "198.51.101.1:80"}},
+		{reason: "ipv6 address allowed", v: v6, req: request{remote: "[2001:db8::1]:443"}, want: true},
+		{reason: "ipv6 address not allowed", v: v6, req: request{remote: "[2001:db8::2]:443"}, wantMsg: "2001:db8::2 not allowed"},
+		{reason: "ipv6 in cidr", v: v6, req: request{remote: "[2001:db8:abcd:12::5]:443"}, want: true},
+		{reason: "ipv6 outside cidr", v: v6, req: request{remote: "[2001:db8:abce::5]:443"}},
+		{reason: "ipv6 zone ignored", v: v6, req: request{remote: "[2001:db8::1%eth0]:443"}, want: true},
+		{reason: "ipv4 client against ipv6 list", v: v6, req: request{remote: "192.0.2.10:1234"}},
+		{reason: "ipv4-mapped client matches ipv4 entry", v: v4, req: request{remote: "[::ffff:192.0.2.10]:1234"}, want: true},
+		{reason: "ipv4-mapped client matches ipv4 cidr", v: v4, req: request{remote: "[::ffff:198.51.100.7]:1234"}, want: true},
+		{reason: "ipv4-mapped client not allowed", v: v4, req: request{remote: "[::ffff:192.0.2.11]:1234"}},
+		{reason: "ipv4-mapped entry matches ipv4 client", v: mapped, req: request{remote: "192.0.2.10:1234"}, want: true},
+		{reason: "ipv4-mapped cidr entry matches ipv4 client", v: mapped, req: request{remote: "198.51.100.99:1234"}, want: true},
+		{reason: "ipv4-mapped cidr entry refuses outside", v: mapped, req: request{remote: "198.51.101.99:1234"}},
+		{reason: "remote address without port", v: v4, req: request{remote: "192.0.2.10"}, want: true},
+		{reason: "unparsable remote address", v: v4, req: request{remote: "pipe"}, wantMsg: "unparsable remote address"},
+		{reason: "empty remote address", v: v4, req: request{remote: " "}, wantMsg: "unparsable remote address"},
+
+		// X-Forwarded-For from peers that are not trusted.
+		{reason: "spoofed xff from untrusted peer", v: v4, req: request{remote: "203.0.113.5:1234", header: xff("192.0.2.10")}, wantMsg: "203.0.113.5 not allowed"},
+		{reason: "spoofed xff with no trusted proxies", v: noProxy, req: request{remote: "10.0.0.1:1234", header: xff("192.0.2.10")}},
+		{reason: "allowed peer with garbage xff", v: v4, req: request{remote: "192.0.2.10:1234", header: xff("garbage, 203.0.113.5")}, want: true},
+
+		// X-Forwarded-For through trusted proxies.
+		{reason: "one trusted proxy, allowed client", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("192.0.2.10")}, want: true},
+		{reason: "one trusted proxy, client not allowed", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("203.0.113.5")}, wantMsg: "203.0.113.5 not allowed"},
+		{reason: "one trusted proxy, spoofed leftmost hop", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("192.0.2.10, 203.0.113.5")}, wantMsg: "203.0.113.5 not allowed"},
+		{reason: "two trusted proxies in one header", v: v4, req: request{remote: "10.0.0.2:1234", header: xff("192.0.2.10, 10.0.0.1")}, want: true},
+		{reason: "two trusted proxies in two headers", v: v4, req: request{remote: "10.0.0.2:1234", header: xff("192.0.2.10", "10.0.0.1")}, want: true},
+		{reason: "two trusted proxies, spoofed hops left of client", v: v4, req: request{remote: "10.0.0.2:1234", header: xff("198.51.100.1, 203.0.113.5", "10.0.0.1")}, wantMsg: "203.0.113.5 not allowed"},
+		{reason: "garbage left of client is never read", v: v4, req: request{remote: "10.0.0.2:1234", header: xff("garbage", "192.0.2.10,10.0.0.1")}, want: true},
+		{reason: "ipv6 trusted proxy", v: v4, req: request{remote: "[2001:db8:ffff::9]:443", header: xff("192.0.2.10")}, want: true},
+		{reason: "ipv6 client through trusted proxy", v: v6, req: request{remote: "10.0.0.1:1234", header: xff("2001:db8::1")}, want: true},
+		{reason: "bracketed ipv6 hop with port", v: v6, req: request{remote: "10.0.0.1:1234", header: xff("[2001:db8::1]:5555")}, want: true},
+		{reason: "bracketed ipv6 hop", v: v6, req: request{remote: "10.0.0.1:1234", header: xff("[2001:db8::1]")}, want: true},
+		{reason: "bracketed ipv4 hop", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("[192.0.2.10]")}, wantMsg: "unparsable X-Forwarded-For"},
+		{reason: "unterminated bracket hop", v: v6, req: request{remote: "10.0.0.1:1234", header: xff("[2001:db8::1")}, wantMsg: "unparsable X-Forwarded-For"},
+		{reason: "ipv4 hop with port", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("192.0.2.10:5555")}, want: true},
+		{reason: "ipv4-mapped hop", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("::ffff:192.0.2.10")}, want: true},
+		{reason: "all hops trusted: leftmost is the client", v: proxyAllowed, req: request{remote: "10.0.0.1:1234", header: xff("10.0.0.3, 10.0.0.2")}, want: true},
+		{reason: "all hops trusted: leftmost not allowed", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("10.0.0.3, 10.0.0.2")}, wantMsg: "10.0.0.3 not allowed"},
+		{reason: "trusted peer without xff is the client", v: proxyAllowed, req: request{remote: "10.0.0.3:1234"}, want: true},
+		{reason: "trusted peer without xff not allowed", v: v4, req: request{remote: "10.0.0.1:1234"}, wantMsg: "10.0.0.1 not allowed"},
+		{reason: "garbage rightmost hop", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("192.0.2.10, garbage")}, wantMsg: "unparsable X-Forwarded-For"},
+		{reason: "garbage hop between proxies", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("192.0.2.10, 300.1.1.1, 10.0.0.2")}, wantMsg: "unparsable X-Forwarded-For"},
+		{reason: "obfuscated hop", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("unknown")}, wantMsg: "unparsable X-Forwarded-For"},
+		{reason: "empty hop", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("192.0.2.10, ")}, wantMsg: "unparsable X-Forwarded-For"},
+		{reason: "empty header", v: v4, req: request{remote: "10.0.0.1:1234", header: xff("")}, wantMsg: "unparsable X-Forwarded-For"},
+
+		// Empty allow list.
+		{reason: "empty allow list refuses direct peer", v: empty, req: request{remote: "192.0.2.10:1234"}, wantMsg: "allow list is empty"},
+		{reason: "empty allow list refuses through proxy", v: empty, req: request{remote: "10.0.0.1:1234", header: xff("192.0.2.10")}},
+		{reason: "nil lists refuse", v: mustSourceIP(t, nil, nil), req: request{remote: "127.0.0.1:1"}},
+	})
+}
+
+func TestSourceIPConstruction(t *testing.T) {
+	tests := []struct {
+		reason       string
+		allow, trust []string
+		wantErr      string // "" for success
+	}{
+		{reason: "addresses and prefixes", allow: []string{"192.0.2.1", "2001:db8::/32", "::ffff:10.0.0.0/104"}, trust: []string{"10.0.0.1", "fd00::/8"}},
+		{reason: "spaces around entries", allow: []string{" 192.0.2.1 ", "\t198.51.100.0/24"}},
+		{reason: "unmasked prefix", allow: []string{"192.0.2.77/24"}},
+		{reason: "zone in address", allow: []string{"fe80::1%eth0"}},
+		{reason: "nil lists", allow: nil, trust: nil},
+		{reason: "bad ipv4 octet", allow: []string{"192.0.2.1", "192.0.2.300"}, wantErr: `allow entry "192.0.2.300"`},
+		{reason: "ipv4 prefix too long", allow: []string{"10.0.0.0/33"}, wantErr: `allow entry "10.0.0.0/33"`},
+		{reason: "ipv6 prefix too long", allow: []string{"2001:db8::/129"}, wantErr: `allow entry "2001:db8::/129"`},
+		{reason: "host name", allow: []string{"api.46elks.com"}, wantErr: `allow entry "api.46elks.com"`},
+		{reason: "empty entry", allow: []string{""}, wantErr: `allow entry ""`},
+		{reason: "double prefix", allow: []string{"10.0.0.0/8/9"}, wantErr: `allow entry "10.0.0.0/8/9"`},
+		{reason: "address with port", allow: []string{"192.0.2.1:80"}, wantErr: `allow entry "192.0.2.1:80"`},
+		{reason: "ipv4 leading zeros", allow: []string{"192.0.2.01"}, wantErr: `allow entry "192.0.2.01"`},
+		{reason: "bad trusted proxy", allow: []string{"192.0.2.1"}, trust: []string{"10.0.0.1", "proxy"}, wantErr: `trusted proxy entry "proxy"`},
+		{reason: "bad trusted prefix", allow: []string{"192.0.2.1"}, trust: []string{"10.0.0.0/-1"}, wantErr: `trusted proxy entry "10.0.0.0/-1"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			v, err := SourceIP(tc.allow, tc.trust)
+			type result struct {
+				Verifier bool
+				Err      bool
+			}
+			got := result{Verifier: v != nil, Err: err != nil}
+			want := result{Verifier: tc.wantErr == "", Err: tc.wantErr != ""}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("SourceIP(%q, %q) mismatch (-want +got):\n%s\nerr: %v", tc.allow, tc.trust, diff, err)
+			}
+			if err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("error %q does not name %s", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// verifierFunc adapts a function to Verifier and counts its calls.
+type verifierFunc struct {
+	f     func(*http.Request) error
+	calls *atomic.Int32
+}
+
+func (v verifierFunc) Verify(r *http.Request) error {
+	v.calls.Add(1)
+	return v.f(r)
+}
+
+func TestAllOfAnyOf(t *testing.T) {
+	errA := fmt.Errorf("%w: reason A", ErrUnauthorized)
+	errB := fmt.Errorf("%w: reason B", ErrUnauthorized)
+	errPlain := errors.New("plain reason") // does not match ErrUnauthorized
+
+	type stubs struct{ accept, refuseA, refuseB, plain verifierFunc }
+	newStubs := func() stubs {
+		mk := func(err error) verifierFunc {
+			return verifierFunc{f: func(*http.Request) error { return err }, calls: new(atomic.Int32)}
+		}
+		return stubs{accept: mk(nil), refuseA: mk(errA), refuseB: mk(errB), plain: mk(errPlain)}
+	}
+	type calls struct{ Accept, RefuseA, RefuseB, Plain int32 }
+
+	tests := []struct {
+		reason    string
+		build     func(s stubs) Verifier
+		want      bool
+		wantIs    []error // errors the refusal matches
+		wantMsg   []string
+		wantCalls calls
+	}{
+		{reason: "AllOf with no verifiers refuses", build: func(stubs) Verifier { return AllOf() }, wantMsg: []string{"no verifiers configured"}},
+		{reason: "AllOf with only nil refuses", build: func(stubs) Verifier { return AllOf(nil, nil) }, wantMsg: []string{"no verifiers configured"}},
+		{reason: "AllOf skips nil", build: func(s stubs) Verifier { return AllOf(nil, s.accept, nil) }, want: true, wantCalls: calls{Accept: 1}},
+		{reason: "AllOf all accept", build: func(s stubs) Verifier { return AllOf(s.accept, s.accept) }, want: true, wantCalls: calls{Accept: 2}},
+		{reason: "AllOf one refuses", build: func(s stubs) Verifier { return AllOf(s.accept, s.refuseA) }, wantIs: []error{errA}, wantMsg: []string{"reason A"}, wantCalls: calls{Accept: 1, RefuseA: 1}},
+		{reason: "AllOf returns first refusal and stops", build: func(s stubs) Verifier { return AllOf(s.refuseA, s.refuseB, s.accept) }, wantIs: []error{errA}, wantMsg: []string{"reason A"}, wantCalls: calls{RefuseA: 1}},
+		{reason: "AllOf wraps a plain error", build: func(s stubs) Verifier { return AllOf(s.plain) }, wantIs: []error{errPlain}, wantMsg: []string{"plain reason"}, wantCalls: calls{Plain: 1}},
+		{reason: "AnyOf with no verifiers refuses", build: func(stubs) Verifier { return AnyOf() }, wantMsg: []string{"no verifiers configured"}},
+		{reason: "AnyOf with only nil refuses", build: func(stubs) Verifier { return AnyOf(nil) }, wantMsg: []string{"no verifiers configured"}},
+		{reason: "AnyOf skips nil", build: func(s stubs) Verifier { return AnyOf(nil, s.refuseA, nil, s.accept) }, want: true, wantCalls: calls{RefuseA: 1, Accept: 1}},
+		{reason: "AnyOf first acceptance wins", build: func(s stubs) Verifier { return AnyOf(s.accept, s.refuseA) }, want: true, wantCalls: calls{Accept: 1}},
+		{reason: "AnyOf all refuse joins reasons", build: func(s stubs) Verifier { return AnyOf(s.refuseA, s.refuseB) }, wantIs: []error{errA, errB}, wantMsg: []string{"reason A", "reason B", "no verifier accepted"}, wantCalls: calls{RefuseA: 1, RefuseB: 1}},
+		{reason: "AnyOf with a plain error", build: func(s stubs) Verifier { return AnyOf(s.plain) }, wantIs: []error{errPlain}, wantMsg: []string{"plain reason"}, wantCalls: calls{Plain: 1}},
+		{reason: "nested", build: func(s stubs) Verifier { return AllOf(AnyOf(s.refuseA, s.accept), AnyOf(s.refuseB)) }, wantIs: []error{errB}, wantCalls: calls{RefuseA: 1, Accept: 1, RefuseB: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			s := newStubs()
+			err := tc.build(s).Verify(request{}.build(t))
+			got := outcome{Accepted: err == nil, Unauthorized: errors.Is(err, ErrUnauthorized)}
+			want := outcome{Accepted: tc.want, Unauthorized: !tc.want}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("outcome mismatch (-want +got):\n%s\nerr: %v", diff, err)
+			}
+			gotCalls := calls{Accept: s.accept.calls.Load(), RefuseA: s.refuseA.calls.Load(), RefuseB: s.refuseB.calls.Load(), Plain: s.plain.calls.Load()}
+			if diff := cmp.Diff(tc.wantCalls, gotCalls); diff != "" {
+				t.Errorf("calls mismatch (-want +got):\n%s", diff)
+			}
+			for _, target := range tc.wantIs {
+				if !errors.Is(err, target) {
+					t.Errorf("errors.Is(%v, %v) = false", err, target)
+				}
+			}
+			for _, m := range tc.wantMsg {
+				if !strings.Contains(err.Error(), m) {
+					t.Errorf("refusal %q does not contain %q", err, m)
+				}
+			}
+		})
+	}
+}
+
+// TestCombinedSecrets checks the refusals of combined real verifiers: they
+// match ErrUnauthorized, give the reasons, and reveal no secret.
+func TestCombinedSecrets(t *testing.T) {
+	src := mustSourceIP(t, []string{"192.0.2.0/24"}, nil)
+	anyV := AnyOf(BasicAuth("elks", "pa55word"), QueryToken("key", "qu3ry-key"), BearerToken("be4rer"))
+	all := AllOf(src, BasicAuth("elks", "pa55word"))
+	secrets := []string{"pa55word", "qu3ry-key", "be4rer", "pr3sented"}
+	runVerifyCases(t, []verifyCase{
+		{reason: "any: basic", v: anyV, req: request{basic: []string{"elks", "pa55word"}}, want: true},
+		{reason: "any: query", v: anyV, req: request{target: "/hook?key=qu3ry-key"}, want: true},
+		{reason: "any: bearer", v: anyV, req: request{header: authz("Bearer be4rer")}, want: true},
+		{reason: "any: all wrong", v: anyV, req: request{target: "/hook?key=pr3sented", header: authz("Bearer pr3sented")},
+			wantMsg: `basic auth: missing or malformed credentials; query token: parameter "key" does not match; bearer token: token does not match`, secrets: secrets},
+		{reason: "all: right address and credentials", v: all, req: request{remote: "192.0.2.9:1", basic: []string{"elks", "pa55word"}}, want: true},
+		{reason: "all: wrong address", v: all, req: request{remote: "203.0.113.9:1", basic: []string{"elks", "pa55word"}}, wantMsg: "not allowed", secrets: secrets},
+		{reason: "all: wrong password", v: all, req: request{remote: "192.0.2.9:1", basic: []string{"elks", "pr3sented"}}, wantMsg: "basic auth", secrets: secrets},
+	})
+}
+
+func BenchmarkSourceIP(b *testing.B) {
+	v := mustSourceIP(b, []string{"192.0.2.0/24", "198.51.100.7", "2001:db8::/32"}, []string{"10.0.0.0/8"})
+	bench := func(name string, r *http.Request, wantOK bool) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := v.Verify(r); (err == nil) != wantOK {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	r := httptest.NewRequest(http.MethodPost, "/hook", nil)
+	r.RemoteAddr = "198.51.100.7:40000"
+	bench("direct", r, true)
+
+	r = httptest.NewRequest(http.MethodPost, "/hook", nil)
+	r.RemoteAddr = "[2001:db8::7]:40000"
+	bench("direct-ipv6", r, true)
+
+	r = httptest.NewRequest(http.MethodPost, "/hook", nil)
+	r.RemoteAddr = "10.0.0.1:40000"
+	r.Header.Set("X-Forwarded-For", "203.0.113.1, 192.0.2.55, 10.1.2.3")
+	bench("two-proxies", r, true)
+
+	r = httptest.NewRequest(http.MethodPost, "/hook", nil)
+	r.RemoteAddr = "203.0.113.1:40000"
+	bench("refused", r, false)
+}
