@@ -367,19 +367,27 @@ func (s *stamp) UnmarshalText(b []byte) error {
 	return err
 }
 
-// secs reads whole seconds sent as a string.
+// secs reads whole seconds sent as a string; empty is zero, as absent is.
 type secs time.Duration
 
 func (d *secs) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = 0
+		return nil
+	}
 	v, err := tolerant.Seconds(string(b))
 	*d = secs(v)
 	return err
 }
 
-// count reads an integer sent as a string.
+// count reads an integer sent as a string; empty is zero, as absent is.
 type count int
 
 func (c *count) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*c = 0
+		return nil
+	}
 	v, err := tolerant.Int(string(b))
 	if err == nil && int64(int(v)) != v {
 		err = tolerant.ErrRange

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -157,6 +159,9 @@ func TestDecode(t *testing.T) {
 		{"call-record-next", &CallEvent{CallID: "c595183c042b1e43d1c8e79b9fd5cbcab", From: "+46723175800", To: "+46766861647",
 			Direction: "incoming", Result: "success", WAV: "https://api.46elks.com/a1/Recordings/c595183c042b1e43d1c8e79b9fd5cbcab-r0.wav"},
 			"a wav with a result is the next step of a call, not a recording webhook"},
+		{"recording-swagger", &Recording{CallID: "c70df59406a1b4643b96f3f91e0bfb7b0", From: "+46723175800", To: "+46766861647",
+			Direction: "incoming", WAV: "https://api.46elks.com/a1/Recordings/c595183c042b1e43d1c8e79b9fd5cbcab-r0.wav", Duration: 15 * time.Second,
+			Created: utc("2016-10-01T12:00:00.11")}, "PROVIDERS 1.9.8, the Swagger recording with its whole wav URL"},
 		{"spec-recording", &Recording{CallID: "c70df59406a1b4643b96f3f91e0bfb7b0", From: "+46723175800", To: "+46766861004",
 			Direction: "incoming", WAV: "https://api.46elks.com/a1/Recordings/c595183", Duration: 15 * time.Second,
 			Created: utc("2016-10-01T12:00:00.11")}, "spec excerpt recording"},
@@ -186,6 +191,9 @@ func TestDecode(t *testing.T) {
 			Legs:    []Leg{{From: "+46700000000", To: "+4634090510", State: "success", Duration: 14 * time.Second}},
 			Extra:   map[string]string{"owner": "ufb9e1234", "timeout": "60"}},
 			"call-history shape: several actions, owner and timeout kept"},
+		{"hangup-failed-empty", &CallEnd{ID: "c70df59406a1b4643b96f3f91e0bfb7b0", From: "+46723175800", To: "+46704508449",
+			Direction: "outgoing", State: "failed", Created: utc("2018-07-13T13:57:23.741")},
+			"a call that never connected: empty duration, cost and start read as absent, not as errors"},
 		{"unknown-fields", &Unknown{Fields: map[string]string{"foo": "bar", "baz": "1"}},
 			"no webhook has these fields: returned whole, with ErrUnknownEvent"},
 	}
@@ -309,12 +317,19 @@ func TestDecodeValues(t *testing.T) {
 	}
 }
 
-func FuzzDecode(f *testing.F) {
+// FuzzParse drives the request level with any body and Content-Type:
+// Parse never panics, every failure is a DecodeError naming elks (or an
+// unknown event with its fields), and Parse agrees with Decode.
+func FuzzParse(f *testing.F) {
 	for _, name := range fixtures(f) {
-		f.Add(fixture(f, name))
+		f.Add(fixture(f, name), "application/x-www-form-urlencoded")
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		ev, err := Decode(body)
+	f.Add([]byte(`{"id":"s1"}`), "application/json")
+	f.Add([]byte("id=s1"), "")
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		ev, err := Parse(req)
 		switch {
 		case err == nil && ev == nil:
 			t.Fatal("nil event without error")
@@ -323,6 +338,12 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("ErrUnknownEvent with %T", ev)
 			}
 		case err != nil:
+			if errors.Is(err, telhook.ErrTooLarge) {
+				if len(body) <= telhook.DefaultMaxBodyBytes {
+					t.Fatalf("%d bytes refused as too large", len(body))
+				}
+				return
+			}
 			var de *telhook.DecodeError
 			if ev != nil || !errors.As(err, &de) || de.Provider != "elks" {
 				t.Fatalf("error %v (%T) with event %T", err, err, ev)
@@ -330,11 +351,14 @@ func FuzzDecode(f *testing.F) {
 			if len(de.Value) > 70 {
 				t.Fatalf("error value not bounded: %d bytes", len(de.Value))
 			}
+			if de.Field == "Content-Type" {
+				return // refused before the body was decoded
+			}
 		}
-		// Decoding is a function of the bytes: the same body, the same result.
-		ev2, err2 := Decode(bytes.Clone(body))
+		// The request level adds nothing to the bytes level but the read.
+		ev2, err2 := Decode(body)
 		if !cmp.Equal(ev, ev2) || fmt.Sprint(err) != fmt.Sprint(err2) {
-			t.Fatalf("Decode is not deterministic: %v / %v", err, err2)
+			t.Fatalf("Parse and Decode disagree: %v / %v", err, err2)
 		}
 	})
 }
