@@ -50,6 +50,7 @@ func (h *secretHash) equal(s string) int {
 // as an empty secret.
 type refuseAll struct{ err error }
 
+// Verify implements Verifier.
 func (v refuseAll) Verify(*http.Request) error { return v.err }
 
 // BasicAuth returns a Verifier that accepts a request whose HTTP Basic
@@ -72,6 +73,7 @@ func BasicAuth(user, pass string) Verifier {
 
 type basicAuth struct{ user, pass secretHash }
 
+// Verify implements Verifier.
 func (v *basicAuth) Verify(r *http.Request) error {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
@@ -103,6 +105,7 @@ func BearerToken(token string) Verifier {
 
 type bearerToken struct{ token secretHash }
 
+// Verify implements Verifier.
 func (v *bearerToken) Verify(r *http.Request) error {
 	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	if h == "" {
@@ -161,6 +164,7 @@ type queryToken struct {
 	missing, mismatch error
 }
 
+// Verify implements Verifier.
 func (v *queryToken) Verify(r *http.Request) error {
 	if r.URL == nil {
 		return errQueryNoURL
@@ -220,6 +224,7 @@ func SourceIP(allow []string, trustedProxies []string) (Verifier, error) {
 
 type sourceIP struct{ allow, trusted []netip.Prefix }
 
+// Verify implements Verifier.
 func (v *sourceIP) Verify(r *http.Request) error {
 	client, ok := parseHost(r.RemoteAddr)
 	if !ok {
@@ -352,6 +357,7 @@ func AllOf(vs ...Verifier) Verifier {
 
 type allOf []Verifier
 
+// Verify implements Verifier.
 func (vs allOf) Verify(r *http.Request) error {
 	for _, v := range vs {
 		if err := v.Verify(r); err != nil {
@@ -379,6 +385,7 @@ func AnyOf(vs ...Verifier) Verifier {
 
 type anyOf []Verifier
 
+// Verify implements Verifier.
 func (vs anyOf) Verify(r *http.Request) error {
 	var errs []error
 	for _, v := range vs {
@@ -395,6 +402,7 @@ func (vs anyOf) Verify(r *http.Request) error {
 // errors.Is and errors.As, each of the refusals it joins.
 type anyOfError struct{ errs []error }
 
+// Error implements error.
 func (e *anyOfError) Error() string {
 	var b strings.Builder
 	b.WriteString(ErrUnauthorized.Error())
@@ -409,8 +417,10 @@ func (e *anyOfError) Error() string {
 	return b.String()
 }
 
+// Is reports whether target is matched.
 func (e *anyOfError) Is(target error) bool { return target == ErrUnauthorized }
 
+// Unwrap returns the wrapped errors.
 func (e *anyOfError) Unwrap() []error { return e.errs }
 
 // unauthorized makes sure err matches ErrUnauthorized: a Verifier written

@@ -352,11 +352,13 @@ var errNotForm = fmt.Errorf("46elks sends application/x-www-form-urlencoded")
 // phone restores a '+' that arrived unescaped.
 type phone string
 
+// UnmarshalText implements encoding.TextUnmarshaler for gorilla/schema.
 func (p *phone) UnmarshalText(b []byte) error { *p = phone(tolerant.Phone(string(b))); return nil }
 
 // stamp reads every 46elks timestamp form, zone-less as UTC.
 type stamp time.Time
 
+// UnmarshalText implements encoding.TextUnmarshaler; empty is the zero time.
 func (s *stamp) UnmarshalText(b []byte) error {
 	if len(b) == 0 {
 		*s = stamp{}
@@ -370,6 +372,7 @@ func (s *stamp) UnmarshalText(b []byte) error {
 // secs reads whole seconds sent as a string; empty is zero, as absent is.
 type secs time.Duration
 
+// UnmarshalText implements encoding.TextUnmarshaler.
 func (d *secs) UnmarshalText(b []byte) error {
 	if len(b) == 0 {
 		*d = 0
@@ -383,6 +386,7 @@ func (d *secs) UnmarshalText(b []byte) error {
 // count reads an integer sent as a string; empty is zero, as absent is.
 type count int
 
+// UnmarshalText implements encoding.TextUnmarshaler.
 func (c *count) UnmarshalText(b []byte) error {
 	if len(b) == 0 {
 		*c = 0
@@ -399,6 +403,7 @@ func (c *count) UnmarshalText(b []byte) error {
 // jsonSec reads seconds in JSON as a number or a string.
 type jsonSec time.Duration
 
+// UnmarshalJSON reads 7, "7" or null.
 func (d *jsonSec) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
 	if s == "null" {

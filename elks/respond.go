@@ -589,6 +589,7 @@ func (p *pathError) Error() string {
 	return b.String()
 }
 
+// Unwrap makes every path error match ErrInvalidAction.
 func (p *pathError) Unwrap() error { return ErrInvalidAction }
 
 // invalidf returns a *pathError for the node being written; the callers add

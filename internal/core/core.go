@@ -88,6 +88,7 @@ func New(spec Spec, cfg *config.Config) http.Handler {
 	return h
 }
 
+// ServeHTTP runs the stages in the order of the package doc.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.methodAllowed(r.Method) {
 		w.Header().Set("Allow", h.allow)
@@ -229,6 +230,7 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error names the panic value; the stack is in LogValue.
 func (e *PanicError) Error() string { return fmt.Sprintf("callback panicked: %v", e.Value) }
 
 // LogValue keeps the stack in structured logs.
