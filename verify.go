@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 )
 
@@ -144,6 +145,12 @@ func (v *bearerToken) Verify(r *http.Request) error {
 // compared in constant time. When param or token is empty the Verifier
 // refuses every request.
 //
+// Once it accepts, it removes the parameter from r.URL.RawQuery (and
+// touches nothing else of the query, escaped or not), so that the secret
+// never reaches a decoder, an event's Extra fields or a log: the 3CX GET
+// scheme and Mobtexting's composed GETs carry their fields in the same
+// query string.
+//
 // A secret in a URL may end up in access logs of proxies and servers;
 // prefer BasicAuth or BearerToken where the provider allows them.
 func QueryToken(param, token string) Verifier {
@@ -180,7 +187,25 @@ func (v *queryToken) Verify(r *http.Request) error {
 	if ok != 1 {
 		return v.mismatch
 	}
+	r.URL.RawQuery = withoutParam(r.URL.RawQuery, v.param)
 	return nil
+}
+
+// withoutParam drops every param=… pair from a raw query, leaving the rest
+// byte for byte as it was.
+func withoutParam(raw, param string) string {
+	var b strings.Builder
+	for pair := range strings.SplitSeq(raw, "&") {
+		k, _, _ := strings.Cut(pair, "=")
+		if key, err := url.QueryUnescape(k); err == nil && key == param {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(pair)
+	}
+	return b.String()
 }
 
 // SourceIP returns a Verifier that accepts a request coming from an address

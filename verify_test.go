@@ -438,3 +438,31 @@ func BenchmarkSourceIP(b *testing.B) {
 	r.RemoteAddr = "203.0.113.1:40000"
 	bench("refused", r, false)
 }
+
+// TestQueryTokenStripsItsParameter: the secret must not reach a decoder.
+// The rest of the query, unescaped text included, is left byte for byte.
+func TestQueryTokenStripsItsParameter(t *testing.T) {
+	tests := []struct {
+		raw, want, reason string
+	}{
+		{"key=s3cret&event=ringing&id=1", "event=ringing&id=1", "first"},
+		{"event=incoming&title=Call from +420 (0:07)&key=s3cret", "event=incoming&title=Call from +420 (0:07)", "last, raw text untouched"},
+		{"event=ringing&k%65y=s3cret&title=a%20b", "event=ringing&title=a%20b", "an escaped key is still the key; escapes elsewhere kept"},
+		{"key=s3cret", "", "only the key"},
+	}
+	v := QueryToken("key", "s3cret")
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodGet, "/3cx", nil)
+		r.URL.RawQuery = tt.raw
+		if err := v.Verify(r); err != nil {
+			t.Fatalf("%s: Verify = %v", tt.reason, err)
+		}
+		if r.URL.RawQuery != tt.want {
+			t.Errorf("RawQuery after Verify = %q, want %q (%s)", r.URL.RawQuery, tt.want, tt.reason)
+		}
+	}
+	r := httptest.NewRequest(http.MethodGet, "/3cx?key=wrong&event=ringing", nil)
+	if err := v.Verify(r); err == nil || r.URL.RawQuery != "key=wrong&event=ringing" {
+		t.Errorf("a refused request is left as it came: %v, %q", err, r.URL.RawQuery)
+	}
+}

@@ -1,0 +1,366 @@
+package pbx3cx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/telhook/telhook"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/pbx3cx")
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "pbx3cx", name+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func fixtureNames(t testing.TB) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "testdata", "pbx3cx", "*.txt"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		names[i] = strings.TrimSuffix(filepath.Base(p), ".txt")
+	}
+	return names
+}
+
+// flowLines returns the webhooks of one flow file, one per line.
+func flowLines(t testing.TB, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+}
+
+type golden struct {
+	Event   *Event `json:"event,omitempty"`
+	Error   string `json:"error,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Unknown bool   `json:"unknown,omitempty"`
+}
+
+// TestGolden decodes every single-event fixture and compares it with its
+// golden file; -update rewrites them, a fixture without one fails.
+func TestGolden(t *testing.T) {
+	for _, name := range fixtureNames(t) {
+		t.Run(name, func(t *testing.T) {
+			ev, err := Decode(fixture(t, name))
+			g := golden{Event: ev}
+			if err != nil {
+				g.Error, g.Unknown = err.Error(), errors.Is(err, telhook.ErrUnknownEvent)
+				var de *telhook.DecodeError
+				if errors.As(err, &de) {
+					g.Field = de.Field
+				}
+			}
+			got, _ := json.MarshalIndent(g, "", "  ")
+			got = append(got, '\n')
+			path := filepath.Join("..", "testdata", "pbx3cx", name+".json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("no golden file (go test ./pbx3cx -run TestGolden -update): %v", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s differs from its golden file (-want +got):\n%s", name, diff)
+			}
+		})
+	}
+}
+
+// TestEveryFlowLineDecodes: every line of every spec flow is a known event.
+func TestEveryFlowLineDecodes(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "pbx3cx", "flows", "*.txt"))
+	if len(paths) != 16 {
+		t.Fatalf("%d flow files, want the spec's 16", len(paths))
+	}
+	n := 0
+	for _, p := range paths {
+		for i, line := range flowLines(t, p) {
+			ev, err := Decode([]byte(line))
+			if err != nil || ev.Type == "" || (ev.ID == "" && ev.Type != Recording) {
+				t.Errorf("%s line %d: %+v, %v", filepath.Base(p), i+1, ev, err)
+			}
+			n++
+		}
+	}
+	if n != 74 {
+		t.Errorf("decoded %d lines, want the spec's 74", n)
+	}
+}
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		fixture string
+		want    *Event
+		reason  string
+	}{
+		{"k2m-ringing-queue", &Event{Type: Ringing, CallerID: "05552221133", User: "820", UserType: "queue", ID: "230307114903_10-0"},
+			"K2M PascalCase JSON, as documented"},
+		{"k2m-missing-quote", &Event{Type: IncomingStarted, CallerID: "05552221133", User: "202", TransferType: NotTransferred, ID: "230307114903_10-1"},
+			`"Callerid": 05552221133" — the missing opening quote is repaired; the leading zero kept`},
+		{"k2m-dropped-digit", &Event{Type: Outgoing, CallerID: "05552221133", User: "117", FinishType: FinishOk, Duration: 5 * time.Second, ID: "30307135611_31-1"},
+			"the id whose opening quote and first digit were dropped: repaired, never re-invented"},
+		{"k2m-recording", &Event{Type: Recording, CallerID: "05552221133", User: "204", ID: "230307142318_40-2",
+			RecordingURLs: []string{"https://FQDN:5001/webapi/recording/230307142318_40-2-1.mp3"}}, "FileUrls"},
+		{"k2m-end-transfer", &Event{Type: Incoming, CallerID: "05552221133", User: "117", FinishType: FinishOk, Transfer: true, Duration: 14 * time.Second, ID: "230307142318_40-1"},
+			`"Transfer": "True" is a bool, "00:14" 14 seconds`},
+		{"creomate-lowercase", &Event{Type: Incoming, CallerID: "420774852629", User: "804", UserType: "other", FinishType: FinishOk,
+			DID: "DID Serbia 021 3220 030", Duration: 6 * time.Second, ID: "230102104542_15-1",
+			RecordingURLs: []string{"https://pbx.example.com:5001/webapi/recording/230102104542_15-1-1.mp3"},
+			Extra: map[string]string{"chid": "00000000-01dc-7a3b-0000-000000000001", "inbound_did": "381213220030", "phonebook": "Smith, John",
+				"call_id1": "abc@10.0.0.1;tag=x", "breakside": "Internal", "termination_reason_details": "by_did"}},
+			`Creomate: lowercase keys, "OK" and "false", m:ss, FILES, newer fields kept in Extra`},
+		{"creomate-typographic", &Event{Type: Ringing, CallerID: "05552221133", User: "820", UserType: "queue", DID: "empty", ID: "230307114903_10-0"},
+			`typographic quotes repaired; " queue" trimmed; the literal "empty" DID kept as sent`},
+		{"creomate-pickup-accomp", &Event{Type: IncomingStarted, CallerID: "420774852629", User: "102", TransferType: Attended, DID: "DID-420222000320", ID: "230102104542_15-2"},
+			"newer Creomate pickupincoming is incomingcall_started; Accomp is an attended transfer"},
+		{"creomate-trailing-comma", &Event{Type: OutgoingStarted, CallerID: "420774852629", User: "102", TransferType: NotTransferred, ID: "230102185935_18-1"},
+			"trailing comma repaired; pickupoutgoing is outgoingcall_started"},
+		{"get-end-title", &Event{Type: Incoming, CallerID: "420774852629", User: "102", FinishType: FinishOk, DID: "DID-420222000320",
+			Title: "DID-420222000320:Answered call from 420774852629 (0:07)", ID: "230102104542_15-1"},
+			"legacy GET, unescaped spaces, colon and parentheses in the title"},
+		{"get-hangupincoming", &Event{Type: IncomingStarted, CallerID: "420774852629", User: "102", TransferType: NotTransferred, DID: "DID-420222000320", ID: "230102104542_15-1"},
+			"legacy hangupincoming means answered"},
+		{"get-encoded", &Event{Type: Incoming, CallerID: "+420774852629", User: "102", FinishType: FinishMissed, DID: "DID Serbia 021",
+			Title: "Missed call by queue 804 from +420774852629", ID: "230102154720_16-0"},
+			"a properly encoded query: '+' means space, %2B a plus"},
+		{"get-raw-plus", &Event{Type: Ringing, CallerID: "+420774852629", User: "800", UserType: "other", ID: "230102104542_15-0"},
+			"an unescaped '+' that became a space is restored in the caller id"},
+		{"get-ampersand-title", &Event{Type: Incoming, CallerID: "420774852629", User: "102", FinishType: FinishOk, Title: "Tom & Jerry (0:07)", ID: "230102104542_15-1"},
+			"an unescaped '&' inside a value does not split it"},
+		{"get-uppercase-keys", &Event{Type: Dialing, CallerID: "420774852629", User: "102", ID: "230102184431_17-0"},
+			"query keys in any case"},
+		{"bare-url", &Event{Type: Recording, ID: "230102185935_18-1", RecordingURLs: []string{"https://3CXDQDN:5001/webapi/recording/230102185935_18-1-1.mp3"}},
+			"the legacy recording request: the id comes from the file name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			got, err := Decode(fixture(t, tt.fixture))
+			if err != nil {
+				t.Fatalf("Decode: %v (%s)", err, tt.reason)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Decode (-want +got) — %s:\n%s", tt.reason, diff)
+			}
+		})
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		fixture, field, reason string
+	}{
+		{"bad-not-webhook", "", "neither JSON, a query string nor a URL: refused, not guessed"},
+		{"bad-unrepairable", "", "a missing value cannot be repaired"},
+		{"bad-missing-id", "id", "every event has an id"},
+		{"bad-missing-event", "event", "every event has a type"},
+		{"bad-duration", "Duration", "a duration that is a word"},
+		{"bad-transfer", "Transfer", "a bool that is neither"},
+		{"bad-recording-no-url", "FileUrls", "a recording without a URL"},
+		{"bad-nested-value", "Event", "an object where a string belongs"},
+		{"bad-conflicting-case", "", "Event and event disagree: refused (field named in the error)"},
+		{"bad-url-spaces", "", "a recording URL with spaces is no URL"},
+		{"bad-get-utf8", "user", "bytes that are not text"},
+		{"bad-json-utf8", "User", "bytes that are not text, in JSON: refused, not replaced"},
+		{"bad-truncated", "", "a cut-off body"},
+		{"bad-deep", "a", "100 levels of nesting: refused with the field named"},
+		{"bad-empty", "", "nothing posted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			ev, err := Decode(fixture(t, tt.fixture))
+			var de *telhook.DecodeError
+			if ev != nil || !errors.As(err, &de) || de.Provider != "pbx3cx" {
+				t.Fatalf("Decode = %+v, %v; want a DecodeError from pbx3cx (%s)", ev, err, tt.reason)
+			}
+			if tt.field != "" && !strings.EqualFold(de.Field, tt.field) {
+				t.Errorf("field %q, want %q (%s)", de.Field, tt.field, tt.reason)
+			}
+		})
+	}
+}
+
+func TestUnknownType(t *testing.T) {
+	ev, err := Decode(fixture(t, "unknown-type"))
+	want := &Event{Type: "transferring", CallerID: "05552221133", User: "202", ID: "230307114903_10-1", Extra: map[string]string{"Extra1": "x"}}
+	if !errors.Is(err, telhook.ErrUnknownEvent) {
+		t.Errorf("error %v, want ErrUnknownEvent", err)
+	}
+	if diff := cmp.Diff(want, ev); diff != "" {
+		t.Errorf("an unknown type comes back whole (-want +got):\n%s", diff)
+	}
+}
+
+func TestCallIDAndSegment(t *testing.T) {
+	tests := []struct {
+		id     string
+		call   string
+		seg    int
+		reason string
+	}{
+		{"230307142318_40-2", "230307142318_40", 2, "a transfer segment"},
+		{"230307114903_10-0", "230307114903_10", 0, "ringing"},
+		{"30307135611_31-1", "30307135611_31", 1, "the dropped-digit id is read as sent"},
+		{"230307142318_40", "230307142318_40", -1, "no segment"},
+		{"230307142318_40-x", "230307142318_40-x", -1, "a segment that is no number"},
+		{"230307142318_40-+1", "230307142318_40-+1", -1, "a signed segment is no segment"},
+		{"", "", -1, "empty"},
+	}
+	for _, tt := range tests {
+		ev := &Event{ID: tt.id}
+		if ev.CallID() != tt.call || ev.Segment() != tt.seg {
+			t.Errorf("%q: CallID %q Segment %d, want %q %d (%s)", tt.id, ev.CallID(), ev.Segment(), tt.call, tt.seg, tt.reason)
+		}
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"00:14", 14 * time.Second, true}, {"0:07", 7 * time.Second, true}, {"1:02:03", time.Hour + 2*time.Minute + 3*time.Second, true},
+		{"", 0, true}, {"14", 14 * time.Second, true}, {"00:60", 0, false}, {"0:7", 0, false}, {"a:bc", 0, false}, {"1:2:3:4", 0, false}, {"-1:00", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseDuration(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// FuzzDecode: no input panics; every failure is a DecodeError from pbx3cx
+// or an unknown event; a result is never bigger than its input allows.
+func FuzzDecode(f *testing.F) {
+	for _, name := range fixtureNames(f) {
+		f.Add(fixture(f, name))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ev, err := Decode(body)
+		switch {
+		case err == nil && ev == nil:
+			t.Fatal("nil event without error")
+		case errors.Is(err, telhook.ErrUnknownEvent):
+			if ev == nil {
+				t.Fatal("unknown event without the event")
+			}
+		case err != nil:
+			var de *telhook.DecodeError
+			if ev != nil || !errors.As(err, &de) || de.Provider != "pbx3cx" || len(de.Value) > 70 {
+				t.Fatalf("error %v (%T) with event %v", err, err, ev)
+			}
+			return
+		}
+		size := len(ev.Type) + len(ev.CallerID) + len(ev.User) + len(ev.ID) + len(ev.Title) + len(ev.DID)
+		if size > len(body) {
+			t.Fatalf("decoded %d bytes of text from a %d-byte body", size, len(body))
+		}
+	})
+}
+
+// FuzzDecodeQuery drives the GET path with any raw query.
+func FuzzDecodeQuery(f *testing.F) {
+	for _, name := range fixtureNames(f) {
+		if b := fixture(f, name); !bytes.HasPrefix(b, []byte("{")) {
+			f.Add(string(b))
+		}
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		ev, err := DecodeQuery(raw)
+		if err != nil && !errors.Is(err, telhook.ErrUnknownEvent) {
+			var de *telhook.DecodeError
+			if ev != nil || !errors.As(err, &de) {
+				t.Fatalf("error %v (%T) with event %v", err, err, ev)
+			}
+			return
+		}
+		if ev == nil {
+			t.Fatal("nil event without error")
+		}
+	})
+}
+
+var (
+	strictBody = []byte(`{ "Event": "incomingcall_started", "Callerid": "05552221133", "User": "202", "Trtype": "NotDef", "Did": "", "Id": "230307114903_10-1" }`)
+	brokenBody = []byte(`{ "Event": "incomingcall_started", "Callerid": 05552221133", "User": "202", "Trtype": "NotDef", "Did": "", "Id": "230307114903_10-1" }`)
+	getQuery   = "event=incoming&callerid=420774852629&user=102&finishtype=Ok&transfer=False&did=DID-420222000320&title=DID-420222000320:Answered call from 420774852629 (0:07)&id=230102104542_15-1"
+)
+
+// BenchmarkDecodeStrict is valid JSON: the fast path.
+func BenchmarkDecodeStrict(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(strictBody); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeRepair is the same event with its opening quote missing:
+// the strict attempt fails, the repair runs, the repaired bytes decode.
+func BenchmarkDecodeRepair(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(brokenBody); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeBaseline is the floor: encoding/json decoding the valid
+// bytes into an equivalent struct, with no tolerance at all.
+func BenchmarkDecodeBaseline(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var v struct{ Event, Callerid, User, Trtype, Did, Id string }
+		if err := json.Unmarshal(strictBody, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeQuery(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeQuery(getQuery); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeQueryBaseline: url.ParseQuery on the same (unescaped)
+// string, which splits nothing wrongly here but decodes no event.
+func BenchmarkDecodeQueryBaseline(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := url.ParseQuery(getQuery); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
