@@ -1,6 +1,7 @@
 // Command server is a runnable webhook receiver: it mounts every provider
-// telhook supports so far (46elks at /elks/) and prints each decoded event
-// as one JSON line on standard output. Logs go to standard error.
+// telhook supports so far (46elks at /elks, the 3CX add-on at /pbx3cx) and
+// prints each decoded event as one JSON line on standard output. Logs go
+// to standard error.
 //
 //	go run ./examples/server                 # listens on :8080, or $PORT
 //	go run ./examples/server -addr :9000 -elks-user elks -elks-pass s3cret
@@ -27,6 +28,7 @@ import (
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
+	"github.com/telhook/telhook/pbx3cx"
 )
 
 func main() {
@@ -38,6 +40,7 @@ func main() {
 
 type settings struct {
 	addr, elksUser, elksPass, elksKey, elksConnect string
+	pbxKey                                         string
 	elksSourceIP                                   bool
 }
 
@@ -55,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&s.elksKey, "elks-key", os.Getenv("ELKS_KEY"), "46elks: secret ?key= query parameter ($ELKS_KEY)")
 	fs.BoolVar(&s.elksSourceIP, "elks-source-ip", false, "46elks: accept only 46elks' published addresses")
 	fs.StringVar(&s.elksConnect, "elks-connect", "", "46elks: connect incoming calls to this E.164 number (default: hang up)")
+	fs.StringVar(&s.pbxKey, "pbx3cx-key", os.Getenv("PBX3CX_KEY"), "3CX: secret ?key= in WEBHOOK_URL ($PBX3CX_KEY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("listening", "addr", s.addr, "providers", []string{"elks"})
+	logger.Info("listening", "addr", s.addr, "providers", []string{"elks", "pbx3cx"})
 	select {
 	case err := <-errc:
 		return err
@@ -142,6 +146,14 @@ func newMux(s settings, out *printer, logger *slog.Logger) (http.Handler, error)
 		OnCallEnd:   func(_ context.Context, ev *elks.CallEnd) error { return out.print("elks", "call_end", ev) },
 		OnUnknown:   func(_ context.Context, ev *elks.Unknown) error { return out.print("elks", "unknown", ev) },
 	}, opts...))
+	var pbxOpts []telhook.Option
+	if s.pbxKey != "" {
+		pbxOpts = append(pbxOpts, telhook.WithVerifier(telhook.QueryToken("key", s.pbxKey)))
+	}
+	mount(mux, "/pbx3cx", pbx3cx.NewHandler(pbx3cx.Callbacks{
+		OnEvent:   func(_ context.Context, ev *pbx3cx.Event) error { return out.print("pbx3cx", "event", ev) },
+		OnUnknown: func(_ context.Context, ev *pbx3cx.Event) error { return out.print("pbx3cx", "unknown", ev) },
+	}, append([]telhook.Option{telhook.WithLogger(logger)}, pbxOpts...)...))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	return mux, nil
 }
