@@ -2,14 +2,12 @@ package elks
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,32 +16,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/testfix"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/elks")
 
 // fixture returns the body of testdata/elks/<name>.form.
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "elks", name+".form"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func fixture(t testing.TB, name string) []byte { return testfix.Read(t, "elks", name, ".form") }
 
-func fixtures(t testing.TB) []string {
-	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("..", "testdata", "elks", "*.form"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	names := make([]string, len(paths))
-	for i, p := range paths {
-		names[i] = strings.TrimSuffix(filepath.Base(p), ".form")
-	}
-	return names
-}
+func fixtures(t testing.TB) []string { return testfix.Names(t, "elks", ".form") }
 
 // golden is what a fixture decodes to, as stored in testdata/elks/<name>.json.
 type golden struct {
@@ -76,24 +57,7 @@ func decodeGolden(body []byte) golden {
 func TestGolden(t *testing.T) {
 	for _, name := range fixtures(t) {
 		t.Run(name, func(t *testing.T) {
-			got, err := json.MarshalIndent(decodeGolden(fixture(t, name)), "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("..", "testdata", "elks", name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("no golden file (run go test ./elks -run TestGolden -update): %v", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("decoded %s differs from %s (-want +got):\n%s", name, path, diff)
-			}
+			testfix.Golden(t, filepath.Join(testfix.Dir("elks"), name+".json"), decodeGolden(fixture(t, name)), *update)
 		})
 	}
 }

@@ -234,13 +234,17 @@ func build(f map[string]string, names map[string]string, urls []string) (*Event,
 		ev.Transfer = t
 		delete(f, "transfer")
 	}
-	if v, ok := f["duration"]; ok {
+	v, durationSent := f["duration"]
+	if durationSent {
 		d, err := parseDuration(v)
 		if err != nil {
 			return nil, wire.Error(provider, names["duration"], v, err)
 		}
 		ev.Duration = d
 		delete(f, "duration")
+	}
+	if !durationSent && ev.IsEnd() {
+		ev.Duration = titleDuration(ev.Title)
 	}
 	for _, u := range urls {
 		if u = strings.TrimSpace(u); u != "" {
@@ -333,6 +337,25 @@ func parseBool(s string) (bool, error) {
 		return false, nil
 	}
 	return false, errBool
+}
+
+// titleDuration reads the talk time the legacy GET scheme puts only in its
+// title: "DID-420222000320:Answered call from 420774852629 (0:07)" is 7s.
+// Anything else is zero: nothing is guessed from a title of another shape.
+func titleDuration(title string) time.Duration {
+	open := strings.LastIndexByte(title, '(')
+	if open < 0 || !strings.HasSuffix(title, ")") {
+		return 0
+	}
+	inner := title[open+1 : len(title)-1]
+	if !strings.Contains(inner, ":") {
+		return 0
+	}
+	d, err := parseDuration(inner)
+	if err != nil {
+		return 0
+	}
+	return d
 }
 
 var errDuration = errors.New(`not a duration ("mm:ss", "m:ss", "h:mm:ss" or seconds)`)

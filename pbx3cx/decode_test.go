@@ -15,31 +15,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/testfix"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/pbx3cx")
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "pbx3cx", name+".txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func fixture(t testing.TB, name string) []byte { return testfix.Read(t, "pbx3cx", name, ".txt") }
 
-func fixtureNames(t testing.TB) []string {
-	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("..", "testdata", "pbx3cx", "*.txt"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	names := make([]string, len(paths))
-	for i, p := range paths {
-		names[i] = strings.TrimSuffix(filepath.Base(p), ".txt")
-	}
-	return names
-}
+func fixtureNames(t testing.TB) []string { return testfix.Names(t, "pbx3cx", ".txt") }
 
 // flowLines returns the webhooks of one flow file, one per line.
 func flowLines(t testing.TB, path string) []string {
@@ -72,21 +55,7 @@ func TestGolden(t *testing.T) {
 					g.Field = de.Field
 				}
 			}
-			got, _ := json.MarshalIndent(g, "", "  ")
-			got = append(got, '\n')
-			path := filepath.Join("..", "testdata", "pbx3cx", name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("no golden file (go test ./pbx3cx -run TestGolden -update): %v", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("%s differs from its golden file (-want +got):\n%s", name, diff)
-			}
+			testfix.Golden(t, filepath.Join(testfix.Dir("pbx3cx"), name+".json"), g, *update)
 		})
 	}
 }
@@ -141,8 +110,8 @@ func TestDecode(t *testing.T) {
 		{"creomate-trailing-comma", &Event{Type: OutgoingStarted, CallerID: "420774852629", User: "102", TransferType: NotTransferred, ID: "230102185935_18-1"},
 			"trailing comma repaired; pickupoutgoing is outgoingcall_started"},
 		{"get-end-title", &Event{Type: Incoming, CallerID: "420774852629", User: "102", FinishType: FinishOk, DID: "DID-420222000320",
-			Title: "DID-420222000320:Answered call from 420774852629 (0:07)", ID: "230102104542_15-1"},
-			"legacy GET, unescaped spaces, colon and parentheses in the title"},
+			Title: "DID-420222000320:Answered call from 420774852629 (0:07)", ID: "230102104542_15-1", Duration: 7 * time.Second},
+			"legacy GET, unescaped spaces, colon and parentheses in the title; its (0:07) is the talk time"},
 		{"get-hangupincoming", &Event{Type: IncomingStarted, CallerID: "420774852629", User: "102", TransferType: NotTransferred, DID: "DID-420222000320", ID: "230102104542_15-1"},
 			"legacy hangupincoming means answered"},
 		{"get-encoded", &Event{Type: Incoming, CallerID: "+420774852629", User: "102", FinishType: FinishMissed, DID: "DID Serbia 021",
@@ -150,7 +119,7 @@ func TestDecode(t *testing.T) {
 			"a properly encoded query: '+' means space, %2B a plus"},
 		{"get-raw-plus", &Event{Type: Ringing, CallerID: "+420774852629", User: "800", UserType: "other", ID: "230102104542_15-0"},
 			"an unescaped '+' that became a space is restored in the caller id"},
-		{"get-ampersand-title", &Event{Type: Incoming, CallerID: "420774852629", User: "102", FinishType: FinishOk, Title: "Tom & Jerry (0:07)", ID: "230102104542_15-1"},
+		{"get-ampersand-title", &Event{Type: Incoming, CallerID: "420774852629", User: "102", FinishType: FinishOk, Title: "Tom & Jerry (0:07)", ID: "230102104542_15-1", Duration: 7 * time.Second},
 			"an unescaped '&' inside a value does not split it"},
 		{"get-uppercase-keys", &Event{Type: Dialing, CallerID: "420774852629", User: "102", ID: "230102184431_17-0"},
 			"query keys in any case"},
@@ -235,6 +204,31 @@ func TestCallIDAndSegment(t *testing.T) {
 		if ev.CallID() != tt.call || ev.Segment() != tt.seg {
 			t.Errorf("%q: CallID %q Segment %d, want %q %d (%s)", tt.id, ev.CallID(), ev.Segment(), tt.call, tt.seg, tt.reason)
 		}
+	}
+}
+
+func TestTitleDuration(t *testing.T) {
+	tests := []struct {
+		title string
+		want  time.Duration
+	}{
+		{"DID-420222000320:Answered call from 420774852629 (0:07)", 7 * time.Second},
+		{"Successful call to 420774852629 (0:06)", 6 * time.Second},
+		{"Unanswered call to 420774852629", 0},
+		{"Missed call by queue 804 from 420774852629", 0},
+		{"Call (queue 804)", 0},
+		{"Call (0:99)", 0},
+		{"(1:02:03)", time.Hour + 2*time.Minute + 3*time.Second},
+		{"", 0},
+	}
+	for _, tt := range tests {
+		if got := titleDuration(tt.title); got != tt.want {
+			t.Errorf("titleDuration(%q) = %v, want %v", tt.title, got, tt.want)
+		}
+	}
+	ev, _ := Decode([]byte(`{"Event":"incoming","Id":"1_1-1","Duration":"00:03","Title":"x (0:07)"}`))
+	if ev.Duration != 3*time.Second {
+		t.Errorf("a Duration field wins over the title: %v", ev.Duration)
 	}
 }
 

@@ -50,7 +50,8 @@ type Event struct {
 	Title        string // a human description (legacy GET scheme), kept as sent
 	Transfer     bool   // on end events: the segment ended by a transfer
 	// Duration is the talk time of the segment on end events ("00:14",
-	// "0:07"); zero for a missed call.
+	// "0:07"); zero for a missed call. The legacy GET scheme has no such
+	// field: there it is read from the end of the title, "… (0:07)".
 	Duration time.Duration
 	// RecordingURLs are the recordings of the segment: FileUrls (K2M),
 	// FILES (Creomate) or the bare URL of the legacy recording request.

@@ -1,7 +1,8 @@
 // Command server is a runnable webhook receiver: it mounts every provider
 // telhook supports so far (46elks at /elks, the 3CX add-on at /pbx3cx) and
-// prints each decoded event as one JSON line on standard output. Logs go
-// to standard error.
+// prints each decoded event as one JSON line on standard output, and each
+// 3CX call the tracker has put together from its events ("kind":"call")
+// once it is over. Logs go to standard error.
 //
 //	go run ./examples/server                 # listens on :8080, or $PORT
 //	go run ./examples/server -addr :9000 -elks-user elks -elks-pass s3cret
@@ -64,7 +65,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	handler, err := newMux(s, &printer{w: stdout}, logger)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	trackerDone := make(chan struct{})
+	handler, err := newMux(ctx, s, &printer{w: stdout}, logger, trackerDone)
 	if err != nil {
 		return err
 	}
@@ -79,8 +83,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	logger.Info("listening", "addr", s.addr, "providers", []string{"elks", "pbx3cx"})
@@ -95,14 +97,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := srv.Shutdown(shutdown); err != nil {
 		return err
 	}
+	<-trackerDone // open 3CX calls are flushed
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
 }
 
-// newMux mounts every provider with the options the flags ask for.
-func newMux(s settings, out *printer, logger *slog.Logger) (http.Handler, error) {
+// newMux mounts every provider with the options the flags ask for. The 3CX
+// call tracker runs until ctx is done, then flushes and closes done.
+func newMux(ctx context.Context, s settings, out *printer, logger *slog.Logger, done chan<- struct{}) (http.Handler, error) {
 	opts := []telhook.Option{telhook.WithLogger(logger)}
 	var verifiers []telhook.Verifier
 	if s.elksUser != "" || s.elksPass != "" {
@@ -150,8 +154,16 @@ func newMux(s settings, out *printer, logger *slog.Logger) (http.Handler, error)
 	if s.pbxKey != "" {
 		pbxOpts = append(pbxOpts, telhook.WithVerifier(telhook.QueryToken("key", s.pbxKey)))
 	}
+	tracker := pbx3cx.NewTracker(func(c pbx3cx.Call) { _ = out.print("pbx3cx", "call", c) })
+	go func() {
+		tracker.Run(ctx)
+		close(done)
+	}()
 	mount(mux, "/pbx3cx", pbx3cx.NewHandler(pbx3cx.Callbacks{
-		OnEvent:   func(_ context.Context, ev *pbx3cx.Event) error { return out.print("pbx3cx", "event", ev) },
+		OnEvent: func(_ context.Context, ev *pbx3cx.Event) error {
+			tracker.Add(ev)
+			return out.print("pbx3cx", "event", ev)
+		},
 		OnUnknown: func(_ context.Context, ev *pbx3cx.Event) error { return out.print("pbx3cx", "unknown", ev) },
 	}, append([]telhook.Option{telhook.WithLogger(logger)}, pbxOpts...)...))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })

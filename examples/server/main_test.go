@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ import (
 func receiver(t *testing.T) (*httptest.Server, *bytes.Buffer) {
 	t.Helper()
 	out := &bytes.Buffer{}
-	h, err := newMux(settings{}, &printer{w: out}, slog.New(slog.DiscardHandler))
+	h, err := newMux(t.Context(), settings{}, &printer{w: out}, slog.New(slog.DiscardHandler), make(chan struct{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func lines(t *testing.T, out *bytes.Buffer) []string {
 			Provider, Kind string
 			Event          json.RawMessage
 		}
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.Provider != "elks" || l.Kind == "" {
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.Provider == "" || l.Kind == "" {
 			t.Fatalf("line %q is not a provider/kind/event JSON line: %v", sc.Text(), err)
 		}
 		events = append(events, string(l.Event))
@@ -138,3 +139,90 @@ func TestRunRejectsBadConnect(t *testing.T) {
 		t.Errorf("run with a non-E.164 -elks-connect = %v, want an error naming the flag", err)
 	}
 }
+
+// TestReceiverTracksPBX3CXCalls replays a 3CX flow (JSON POSTs and legacy
+// GETs) and expects every event printed, and then the whole call once the
+// receiver shuts down and the tracker flushes.
+func TestReceiverTracksPBX3CXCalls(t *testing.T) {
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	h, err := newMux(ctx, settings{}, &printer{w: &out}, slog.New(slog.DiscardHandler), done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, flow := range []string{"02-attended-transfer", "15-get-outbound-answered"} {
+		b, err := os.ReadFile("../../testdata/pbx3cx/flows/" + flow + ".txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var req *http.Request
+			if strings.HasPrefix(line, "event=") {
+				req, _ = http.NewRequest("GET", srv.URL+"/pbx3cx?"+strings.ReplaceAll(line, " ", "%20"), nil)
+			} else {
+				req, _ = http.NewRequest("POST", srv.URL+"/pbx3cx", strings.NewReader(line))
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("%s: %q answered %d", flow, line, resp.StatusCode)
+			}
+		}
+	}
+	cancel()
+	<-done
+	kinds := map[string]int{}
+	var calls []struct {
+		Event struct {
+			ID       string
+			TalkTime time.Duration
+			Complete bool
+		}
+	}
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	for sc.Scan() {
+		var l struct{ Provider, Kind string }
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.Provider != "pbx3cx" {
+			t.Fatalf("bad line %q", sc.Text())
+		}
+		kinds[l.Kind]++
+		if l.Kind == "call" {
+			var c struct {
+				Event struct {
+					ID       string
+					TalkTime time.Duration
+					Complete bool
+				}
+			}
+			_ = json.Unmarshal(sc.Bytes(), &c)
+			calls = append(calls, c)
+		}
+	}
+	if kinds["event"] != 14 || kinds["call"] != 2 {
+		t.Errorf("printed %v, want 14 events and 2 calls", kinds)
+	}
+	for _, c := range calls {
+		if !c.Event.Complete || c.Event.TalkTime == 0 {
+			t.Errorf("call %+v: want complete, with talk time", c.Event)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the tracker's goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -1,0 +1,1059 @@
+package pbx3cx
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var updateTracker = flag.Bool("update-tracker", false, "rewrite the golden files in testdata/pbx3cx/tracker")
+
+// trackerEpoch is when the fake clock starts.
+var trackerEpoch = time.Date(2023, 3, 7, 11, 49, 3, 0, time.UTC)
+
+// trackerClock is a fake clock that is safe for concurrent use.
+type trackerClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTrackerClock() *trackerClock { return &trackerClock{now: trackerEpoch} }
+
+func (c *trackerClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *trackerClock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return c.now
+}
+
+// trackerSink collects emitted calls and late events.
+type trackerSink struct {
+	mu    sync.Mutex
+	calls []Call
+	late  []*Event
+}
+
+func (s *trackerSink) emit(c Call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, c)
+}
+
+func (s *trackerSink) lateEvent(ev *Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.late = append(s.late, ev)
+}
+
+// take returns the calls emitted since the last take.
+func (s *trackerSink) take() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.calls
+	s.calls = nil
+	return c
+}
+
+func newTestTracker(opts ...TrackerOption) (*Tracker, *trackerClock, *trackerSink) {
+	clock, sink := newTrackerClock(), &trackerSink{}
+	opts = append([]TrackerOption{WithClock(clock.Now), WithLate(sink.lateEvent)}, opts...)
+	return NewTracker(sink.emit, opts...), clock, sink
+}
+
+// trackerFlowNames returns the names of the flow files, without ".txt".
+func trackerFlowNames(t testing.TB) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "testdata", "pbx3cx", "flows", "*.txt"))
+	if err != nil || len(paths) != 16 {
+		t.Fatalf("want 16 flow files, got %d (%v)", len(paths), err)
+	}
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		names[i] = strings.TrimSuffix(filepath.Base(p), ".txt")
+	}
+	return names
+}
+
+// trackerFlow decodes the webhooks of one flow file, one per line.
+func trackerFlow(t testing.TB, name string) []*Event {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "pbx3cx", "flows", name+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []*Event
+	for i, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		ev, err := Decode([]byte(line))
+		if err != nil {
+			t.Fatalf("%s line %d: %v", name, i+1, err)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+// feedFlow feeds evs to a fresh Tracker, one per millisecond, sweeps once
+// the settle time has passed and again at the quiet period (a call that
+// waits for a recording the flow never sends is emitted then), and returns
+// what it emitted.
+func feedFlow(t testing.TB, evs []*Event, opts ...TrackerOption) []Call {
+	t.Helper()
+	tr, clock, sink := newTestTracker(opts...)
+	for _, ev := range evs {
+		clock.Advance(time.Millisecond)
+		tr.Add(ev)
+	}
+	tr.Sweep(clock.Advance(defaultSettle))
+	tr.Sweep(clock.Advance(defaultQuiet))
+	if n := tr.Len(); n != 0 {
+		t.Errorf("%d calls still open after the quiet period", n)
+	}
+	return sink.take()
+}
+
+func withoutTimes(calls []Call) []Call {
+	out := make([]Call, len(calls))
+	for i, c := range calls {
+		c.FirstSeen, c.LastSeen = time.Time{}, time.Time{}
+		out[i] = c
+	}
+	return out
+}
+
+func TestTrackerGolden(t *testing.T) {
+	for _, name := range trackerFlowNames(t) {
+		t.Run(name, func(t *testing.T) {
+			calls := withoutTimes(feedFlow(t, trackerFlow(t, name)))
+			got, err := json.MarshalIndent(calls, "", "\t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			path := filepath.Join("..", "testdata", "pbx3cx", "tracker", name+".json")
+			if *updateTracker {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -run TestTrackerGolden -update-tracker)", err)
+			}
+			if !bytes.Equal(got, want) {
+				var wantCalls []Call
+				if err := json.Unmarshal(want, &wantCalls); err != nil {
+					t.Fatal(err)
+				}
+				t.Errorf("calls differ from %s (-want +got):\n%s", path, cmp.Diff(wantCalls, calls))
+			}
+		})
+	}
+}
+
+// callFacts are the facts a person reading the spec table would state.
+type callFacts struct {
+	ID         string
+	Aliases    []string
+	Direction  string
+	CallerID   string
+	Dialer     string
+	Path       []string // users
+	Answered   bool
+	Missed     bool
+	Agents     []string // "segment:agent"
+	Transfers  []string // "type from→to"
+	TalkTime   time.Duration
+	Recordings int
+	Complete   bool
+}
+
+func factsOf(c Call) callFacts {
+	f := callFacts{
+		ID: c.ID, Aliases: c.Aliases, Direction: c.Direction, CallerID: c.CallerID, Dialer: c.Dialer,
+		Answered: c.Answered, Missed: c.Missed, TalkTime: c.TalkTime, Recordings: len(c.RecordingURLs),
+		Complete: c.Complete,
+	}
+	for _, h := range c.Path {
+		f.Path = append(f.Path, h.User)
+	}
+	for _, s := range c.Segments {
+		f.Agents = append(f.Agents, fmt.Sprintf("%d:%s", s.Number, s.Agent))
+	}
+	for _, tr := range c.Transfers {
+		f.Transfers = append(f.Transfers, fmt.Sprintf("%s %s→%s", tr.Type, tr.From, tr.To))
+	}
+	return f
+}
+
+func TestTrackerFlowFacts(t *testing.T) {
+	ivrQueue := []string{"800", "820"}
+	tests := []struct {
+		flow   string
+		reason string
+		want   callFacts
+	}{
+		{"01-queue-answered", "IVR 800 → queue 820 → 202, who answers and talks 6s; the end and the recording carry id 230307140234_35 and are adopted",
+			callFacts{ID: "230307114903_10", Aliases: []string{"230307140234_35"}, Direction: "inbound", CallerID: "05552221133",
+				Path: append(ivrQueue, "202"), Answered: true, Agents: []string{"1:202"}, TalkTime: 6 * time.Second, Recordings: 1, Complete: true}},
+		{"02-attended-transfer", "117 answers, talks 14s and transfers attended to 204 (ringing 204 on segment 1 is not in Path), who talks 6s",
+			callFacts{ID: "230307142318_40", Direction: "inbound", CallerID: "05552221133",
+				Path: append(ivrQueue, "117"), Answered: true, Agents: []string{"1:117", "2:204"},
+				Transfers: []string{"Attended 117→204"}, TalkTime: 20 * time.Second, Recordings: 2, Complete: true}},
+		{"03-blind-transfer", "117 answers and blind-transfers to 204 (4s); segment 1 has a recording but no end, and needs none",
+			callFacts{ID: "230307144544_42", Direction: "inbound", CallerID: "05552221133",
+				Path: append(ivrQueue, "117"), Answered: true, Agents: []string{"1:117", "2:204"},
+				Transfers: []string{"Blind 117→204"}, TalkTime: 4 * time.Second, Recordings: 2, Complete: true}},
+		{"04-queue-missed", "rings IVR, queue and 202; nobody answers; the Missed end (User 820) completes it",
+			callFacts{ID: "230307115339_12", Direction: "inbound", CallerID: "05552221133",
+				Path: append(ivrQueue, "202"), Missed: true, Complete: true}},
+		{"05-ringgroup-answered", "IVR then ring group member 117, who answers for 4s",
+			callFacts{ID: "230307150805_46", Direction: "inbound", CallerID: "05552221133",
+				Path: []string{"800", "117"}, Answered: true, Agents: []string{"1:117"}, TalkTime: 4 * time.Second, Recordings: 1, Complete: true}},
+		{"06-ringgroup-missed", "ring group member 117 does not answer",
+			callFacts{ID: "230307152031_50", Direction: "inbound", CallerID: "05552221133",
+				Path: []string{"800", "117"}, Missed: true, Complete: true}},
+		{"07-ringgroup-two-answered", "117 and 204 ring together; 117 answers for 5s",
+			callFacts{ID: "230307151412_47", Direction: "inbound", CallerID: "05552221133",
+				Path: []string{"800", "117", "204"}, Answered: true, Agents: []string{"1:117"}, TalkTime: 5 * time.Second, Recordings: 1, Complete: true}},
+		{"08-ringgroup-two-missed", "117 and 204 ring together; nobody answers",
+			callFacts{ID: "230307152319_52", Direction: "inbound", CallerID: "05552221133",
+				Path: []string{"800", "117", "204"}, Missed: true, Complete: true}},
+		{"09-outbound-answered", "117 dials 05552221133, answered for 5s; the end's id lost its leading 2 and is adopted",
+			callFacts{ID: "230307135611_31", Aliases: []string{"30307135611_31"}, Direction: "outbound", CallerID: "05552221133",
+				Dialer: "117", Answered: true, Agents: []string{"1:117"}, TalkTime: 5 * time.Second, Recordings: 1, Complete: true}},
+		{"10-outbound-unanswered", "117 dials; nobody answers",
+			callFacts{ID: "230307140011_32", Direction: "outbound", CallerID: "05552221133", Dialer: "117", Missed: true, Complete: true}},
+		{"11-outbound-makecall-answered", `the answer says CallerID "MAKECALL"; the call keeps the dialled number`,
+			callFacts{ID: "230307154408_63", Direction: "outbound", CallerID: "05552221133", Dialer: "117",
+				Answered: true, Agents: []string{"1:117"}, TalkTime: 4 * time.Second, Recordings: 1, Complete: true}},
+		{"12-outbound-hangup-while-dialing", "117 hangs up while dialing; the end (id 230307155409_66) is adopted",
+			callFacts{ID: "230307155208_64", Aliases: []string{"230307155409_66"}, Direction: "outbound", CallerID: "05552221133",
+				Dialer: "117", Missed: true, Complete: true}},
+		{"13-get-queue-answered", "GET scheme: 102 answers; the talk time comes from the title's (0:07); no recording, so emitted at the quiet period",
+			callFacts{ID: "230102104542_15", Direction: "inbound", CallerID: "420774852629",
+				Path: []string{"800", "804", "102"}, Answered: true, Agents: []string{"1:102"}, TalkTime: 7 * time.Second, Complete: true}},
+		{"14-get-queue-missed", "GET scheme: missed in queue 804; the end (id 230102154720_16) is adopted",
+			callFacts{ID: "230102104542_15", Aliases: []string{"230102154720_16"}, Direction: "inbound", CallerID: "420774852629",
+				Path: []string{"800", "804", "102"}, Missed: true, Complete: true}},
+		{"15-get-outbound-answered", "GET scheme: 102 dials; answer, end and the bare-URL recording carry id 230102185935_18 and are adopted",
+			callFacts{ID: "230102184431_17", Aliases: []string{"230102185935_18"}, Direction: "outbound", CallerID: "420774852629",
+				Dialer: "102", Answered: true, Agents: []string{"1:102"}, TalkTime: 6 * time.Second, Recordings: 1, Complete: true}},
+		{"16-get-outbound-unanswered", "GET scheme: 102 dials; nobody answers",
+			callFacts{ID: "230102184431_17", Direction: "outbound", CallerID: "420774852629", Dialer: "102", Missed: true, Complete: true}},
+	}
+	if names := trackerFlowNames(t); len(names) != len(tests) {
+		t.Fatalf("%d flow files, %d cases", len(names), len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.flow, func(t *testing.T) {
+			calls := feedFlow(t, trackerFlow(t, tt.flow))
+			if len(calls) != 1 {
+				t.Fatalf("%s: emitted %d calls, want 1\n%+v", tt.reason, len(calls), calls)
+			}
+			if diff := cmp.Diff(tt.want, factsOf(calls[0])); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tt.reason, diff)
+			}
+		})
+	}
+}
+
+// TestTrackerShuffled feeds every flow in 50 random orders, with random
+// duplicates and Sweeps in between, and wants the in-order Call each time.
+func TestTrackerShuffled(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 0xC0FFEE))
+	for _, name := range trackerFlowNames(t) {
+		t.Run(name, func(t *testing.T) {
+			evs := trackerFlow(t, name)
+			want := withoutTimes(feedFlow(t, evs))
+			for i := range 50 {
+				var feed []*Event
+				for _, ev := range evs {
+					feed = append(feed, ev)
+					for rng.IntN(3) == 0 {
+						dup := *ev // an equal copy, not the same pointer
+						feed = append(feed, &dup)
+					}
+				}
+				rng.Shuffle(len(feed), func(i, j int) { feed[i], feed[j] = feed[j], feed[i] })
+				tr, clock, sink := newTestTracker()
+				for _, ev := range feed {
+					tr.Add(ev)
+					if rng.IntN(4) == 0 {
+						tr.Sweep(clock.Now())
+					}
+					clock.Advance(time.Millisecond)
+				}
+				checkTrackerIndex(t, tr)
+				tr.Sweep(clock.Advance(defaultSettle))
+				tr.Sweep(clock.Advance(defaultQuiet))
+				checkTrackerIndex(t, tr)
+				got := withoutTimes(sink.take())
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("permutation %d (%d events) differs (-in order +shuffled):\n%s", i, len(feed), diff)
+				}
+				if s := tr.Stats(); s.Duplicates != int64(len(feed)-len(evs)) {
+					t.Errorf("permutation %d: %d duplicates counted, want %d", i, s.Duplicates, len(feed)-len(evs))
+				}
+			}
+		})
+	}
+}
+
+func TestTrackerSettle(t *testing.T) {
+	evs := trackerFlow(t, "03-blind-transfer")
+	tr, clock, sink := newTestTracker()
+	for _, ev := range evs[:len(evs)-1] { // all but segment 1's recording
+		tr.Add(ev)
+	}
+	tr.Sweep(clock.Advance(defaultSettle - time.Millisecond))
+	if calls := sink.take(); len(calls) != 0 {
+		t.Fatalf("complete call emitted before the settle time: %+v", calls)
+	}
+	tr.Add(evs[len(evs)-1]) // late, but within the settle window: joins
+	tr.Sweep(clock.Advance(defaultSettle - time.Millisecond))
+	if calls := sink.take(); len(calls) != 0 {
+		t.Fatalf("the settle time must restart with the late event: %+v", calls)
+	}
+	tr.Sweep(clock.Advance(time.Millisecond))
+	calls := sink.take()
+	if len(calls) != 1 || len(calls[0].RecordingURLs) != 2 || !calls[0].Complete {
+		t.Fatalf("want one complete call with both recordings, got %+v", calls)
+	}
+	if got, want := calls[0].LastSeen.Sub(calls[0].FirstSeen), defaultSettle-time.Millisecond; got != want {
+		t.Errorf("LastSeen - FirstSeen = %v, want %v", got, want)
+	}
+
+	// After the emission, the same id is late.
+	tr.Add(evs[0])
+	if len(sink.late) != 1 || tr.Len() != 0 || tr.Stats().Late != 1 {
+		t.Errorf("late event: hook got %d, %d open, stats %+v", len(sink.late), tr.Len(), tr.Stats())
+	}
+}
+
+func TestTrackerWaitsForRecordings(t *testing.T) {
+	evs := trackerFlow(t, "05-ringgroup-answered")
+	noRec := evs[:len(evs)-1]
+
+	t.Run("expected", func(t *testing.T) {
+		tr, clock, sink := newTestTracker()
+		for _, ev := range noRec {
+			tr.Add(ev)
+		}
+		tr.Sweep(clock.Advance(time.Minute))
+		if calls := sink.take(); len(calls) != 0 {
+			t.Fatalf("emitted before its recording: %+v", calls)
+		}
+		tr.Sweep(clock.Advance(defaultQuiet - time.Minute))
+		calls := sink.take()
+		if len(calls) != 1 || !calls[0].Complete || len(calls[0].RecordingURLs) != 0 {
+			t.Fatalf("at the quiet period, want one call, Complete (its ends are in), no recording: %+v", calls)
+		}
+	})
+	t.Run("not expected", func(t *testing.T) {
+		tr, clock, sink := newTestTracker(WithExpectRecordings(false))
+		for _, ev := range noRec {
+			tr.Add(ev)
+		}
+		tr.Sweep(clock.Advance(defaultSettle))
+		if calls := sink.take(); len(calls) != 1 || !calls[0].Complete {
+			t.Fatalf("want the call at the settle time, Complete: %+v", calls)
+		}
+	})
+	t.Run("GET flow without a recording", func(t *testing.T) {
+		// Flow 13 talks 7s (from its title) and sends no recording: the
+		// call waits for one until the quiet period, then is Complete.
+		tr, clock, sink := newTestTracker()
+		for _, ev := range trackerFlow(t, "13-get-queue-answered") {
+			tr.Add(ev)
+		}
+		tr.Sweep(clock.Advance(defaultSettle))
+		if calls := sink.take(); len(calls) != 0 {
+			t.Fatalf("emitted before the quiet period although a recording is expected: %+v", calls)
+		}
+		tr.Sweep(clock.Advance(defaultQuiet))
+		if calls := sink.take(); len(calls) != 1 || !calls[0].Complete || calls[0].TalkTime != 7*time.Second {
+			t.Fatalf("want the call at the quiet period, Complete, 7s: %+v", calls)
+		}
+	})
+}
+
+func TestTrackerQuietPeriod(t *testing.T) {
+	evs := trackerFlow(t, "02-attended-transfer")
+	tr, clock, sink := newTestTracker(WithQuietPeriod(time.Hour))
+	for _, ev := range evs[:5] { // ringing and both answers, no end
+		tr.Add(ev)
+	}
+	tr.Sweep(clock.Advance(time.Hour - time.Nanosecond))
+	if calls := sink.take(); len(calls) != 0 {
+		t.Fatalf("emitted before the quiet period: %+v", calls)
+	}
+	tr.Sweep(clock.Advance(time.Nanosecond))
+	calls := sink.take()
+	if len(calls) != 1 || calls[0].Complete || !calls[0].Answered || len(calls[0].Transfers) != 1 {
+		t.Fatalf("want one incomplete, answered call with its transfer: %+v", calls)
+	}
+	if s := tr.Stats(); s.Emitted != 1 || s.Incomplete != 1 {
+		t.Errorf("stats %+v", s)
+	}
+	// The id stays known for the quiet period, then is forgotten.
+	tr.Add(evs[5])
+	if tr.Len() != 0 || len(sink.late) != 1 {
+		t.Fatalf("event within the quiet period after emission must be late")
+	}
+	tr.Sweep(clock.Advance(time.Hour))
+	tr.Add(evs[6])
+	if tr.Len() != 1 || len(sink.late) != 1 {
+		t.Fatalf("event after the id was forgotten must open a new call: %d open, %d late", tr.Len(), len(sink.late))
+	}
+}
+
+func TestTrackerOrphans(t *testing.T) {
+	t.Run("never adopted", func(t *testing.T) {
+		// The end of flow 12 alone: it looks like a complete missed call,
+		// but it has no ringing or dialing, so it waits for its parent.
+		evs := trackerFlow(t, "12-outbound-hangup-while-dialing")
+		tr, clock, sink := newTestTracker()
+		tr.Add(evs[1])
+		tr.Sweep(clock.Advance(time.Minute))
+		if calls := sink.take(); len(calls) != 0 {
+			t.Fatalf("orphan emitted before the quiet period: %+v", calls)
+		}
+		tr.Sweep(clock.Advance(defaultQuiet))
+		calls := sink.take()
+		if len(calls) != 1 || calls[0].Complete || calls[0].ID != "230307155409_66" || !calls[0].Missed {
+			t.Fatalf("want the orphan alone, missed, not Complete: %+v", calls)
+		}
+	})
+	t.Run("parent arrives later", func(t *testing.T) {
+		evs := trackerFlow(t, "12-outbound-hangup-while-dialing")
+		tr, clock, sink := newTestTracker()
+		tr.Add(evs[1])
+		tr.Sweep(clock.Advance(time.Minute))
+		tr.Add(evs[0])
+		tr.Sweep(clock.Advance(defaultSettle))
+		calls := sink.take()
+		if len(calls) != 1 || !calls[0].Complete || calls[0].ID != "230307155208_64" {
+			t.Fatalf("want the orphan adopted by the later parent: %+v", calls)
+		}
+	})
+	t.Run("events after adoption follow the alias", func(t *testing.T) {
+		evs := trackerFlow(t, "01-queue-answered")
+		tr, clock, sink := newTestTracker()
+		for _, ev := range evs[:5] { // the recording (id _35) comes after the adoption
+			tr.Add(ev)
+		}
+		tr.Sweep(clock.Advance(defaultSettle))
+		if calls := sink.take(); len(calls) != 0 || tr.Len() != 1 {
+			t.Fatalf("adopted, but must still wait for the recording: %d open, %+v", tr.Len(), calls)
+		}
+		tr.Add(evs[5])
+		tr.Sweep(clock.Advance(defaultSettle))
+		calls := sink.take()
+		if len(calls) != 1 || !calls[0].Complete || len(calls[0].RecordingURLs) != 1 {
+			t.Fatalf("want the call with the alias's recording: %+v", calls)
+		}
+		tr.Add(evs[5]) // the alias is late too
+		if tr.Len() != 0 || len(sink.late) != 1 {
+			t.Fatalf("event for an emitted alias must be late")
+		}
+	})
+	t.Run("closest parent wins", func(t *testing.T) {
+		// Two calls dialled by 117 to the same number; the orphan end goes
+		// to the one last active nearest its arrival.
+		tr, clock, sink := newTestTracker()
+		dial := func(id string) *Event {
+			return &Event{Type: Dialing, CallerID: "05552221133", User: "117", ID: id + "-0"}
+		}
+		tr.Add(dial("230307155208_64"))
+		clock.Advance(time.Second)
+		tr.Add(dial("230307155208_65"))
+		clock.Advance(time.Second)
+		tr.Add(&Event{Type: Outgoing, CallerID: "05552221133", User: "117", FinishType: FinishMissed, ID: "230307155409_66-0"})
+		tr.Sweep(clock.Advance(defaultSettle))
+		checkTrackerIndex(t, tr)
+		calls := sink.take()
+		if len(calls) != 1 || calls[0].ID != "230307155208_65" || !calls[0].Missed {
+			t.Fatalf("want _65 to adopt the end: %+v", calls)
+		}
+	})
+	t.Run("no match", func(t *testing.T) {
+		tr, clock, sink := newTestTracker()
+		tr.Add(&Event{Type: Dialing, CallerID: "05552221133", User: "117", ID: "1_1-0"})
+		for _, o := range []*Event{
+			{Type: Outgoing, CallerID: "05559999999", User: "117", FinishType: FinishMissed, ID: "2_2-0"}, // another number
+			{Type: Incoming, CallerID: "05552221133", User: "117", FinishType: FinishMissed, ID: "3_3-0"}, // inbound
+			{Type: Outgoing, CallerID: "05552221133", User: "204", FinishType: FinishMissed, ID: "4_4-0"}, // another extension
+			{Type: Outgoing, CallerID: "MAKECALL", User: "117", FinishType: FinishMissed, ID: "5_5-0"},    // no number to compare
+		} {
+			tr.Add(o)
+		}
+		tr.Sweep(clock.Advance(defaultSettle))
+		if n, s := tr.Len(), tr.Stats(); n != 5 || s.Adopted != 0 {
+			t.Fatalf("nothing may be adopted: %d open, %+v", n, s)
+		}
+		tr.Flush()
+		calls := sink.take()
+		if len(calls) != 5 {
+			t.Fatalf("Flush: %d calls, want 5", len(calls))
+		}
+		for _, c := range calls {
+			if c.Complete || len(c.Aliases) != 0 {
+				t.Errorf("Flush: an orphan, or a call without its end, emitted as %+v", c)
+			}
+		}
+	})
+}
+
+// TestTrackerSharedCaller keeps 200 calls open between one caller and one
+// agent, so that they share the index of possible parents, and ends them
+// in random order.
+func TestTrackerSharedCaller(t *testing.T) {
+	flow := trackerFlow(t, "05-ringgroup-answered") // ring, ring, answer, end, recording
+	tr, clock, sink := newTestTracker()
+	const n = 200
+	for i := range n {
+		for _, ev := range renamed(flow[:3], fmt.Sprintf("%d/", i)) {
+			tr.Add(ev)
+		}
+		clock.Advance(time.Millisecond)
+	}
+	tr.Sweep(clock.Now())
+	checkTrackerIndex(t, tr)
+	rng := rand.New(rand.NewPCG(5, 8))
+	order := rng.Perm(n)
+	for _, i := range order[:n/2] {
+		for _, ev := range renamed(flow[3:], fmt.Sprintf("%d/", i)) {
+			tr.Add(ev)
+		}
+		if rng.IntN(3) == 0 {
+			tr.Sweep(clock.Now())
+			checkTrackerIndex(t, tr)
+		}
+	}
+	// An end under an unknown id goes to the open call active last.
+	clock.Advance(time.Millisecond)
+	tr.Add(&Event{Type: Incoming, CallerID: "05552221133", User: "117", FinishType: FinishOk, Duration: time.Second, ID: "x_1-1"})
+	tr.Sweep(clock.Advance(defaultSettle))
+	checkTrackerIndex(t, tr)
+	if calls := sink.take(); len(calls) != n/2 {
+		t.Fatalf("%d calls emitted, want the %d ended", len(calls), n/2)
+	}
+	if s := tr.Stats(); s.Adopted != 1 || tr.Len() != n/2 {
+		t.Errorf("%d open, %+v", tr.Len(), s)
+	}
+	tr.Flush()
+	checkTrackerIndex(t, tr)
+	adopted := 0
+	for _, c := range sink.take() {
+		if len(c.Aliases) > 0 {
+			adopted++
+			if want := fmt.Sprintf("%d/230307150805_46", slices.Max(order[n/2:])); c.ID != want {
+				t.Errorf("orphan adopted by %s, want %s (active last)", c.ID, want)
+			}
+		}
+	}
+	if adopted != 1 || tr.Len() != 0 {
+		t.Errorf("%d calls with aliases, %d open", adopted, tr.Len())
+	}
+}
+
+func TestTrackerFlush(t *testing.T) {
+	tr, clock, sink := newTestTracker()
+	for _, ev := range trackerFlow(t, "12-outbound-hangup-while-dialing") {
+		tr.Add(ev)
+	}
+	ring := trackerFlow(t, "04-queue-missed")[:2]
+	for _, ev := range ring {
+		tr.Add(ev)
+	}
+	clock.Advance(time.Millisecond)
+	tr.Flush() // adopts without waiting for the settle time
+	calls := sink.take()
+	if len(calls) != 2 || tr.Len() != 0 {
+		t.Fatalf("want 2 calls and none open, got %d and %d", len(calls), tr.Len())
+	}
+	byID := map[string]Call{calls[0].ID: calls[0], calls[1].ID: calls[1]}
+	if c := byID["230307155208_64"]; !c.Complete || len(c.Aliases) != 1 {
+		t.Errorf("flow 12 after Flush: %+v", c)
+	}
+	if c := byID["230307115339_12"]; c.Complete || len(c.Path) != 2 {
+		t.Errorf("half of flow 4 after Flush: %+v", c)
+	}
+}
+
+func TestTrackerMaxOpenCalls(t *testing.T) {
+	tr, clock, sink := newTestTracker(WithMaxOpenCalls(2))
+	ring := func(id string) *Event {
+		return &Event{Type: Ringing, CallerID: "1", User: "800", UserType: "other", ID: id + "-0"}
+	}
+	tr.Add(ring("a"))
+	clock.Advance(time.Millisecond)
+	tr.Add(ring("b"))
+	clock.Advance(time.Millisecond)
+	tr.Add(&Event{Type: Ringing, CallerID: "1", User: "820", UserType: "queue", ID: "a-0"}) // a is now the newer
+	tr.Add(ring("a"))                                                                       // a duplicate does not count
+	clock.Advance(time.Millisecond)
+	tr.Add(ring("c"))
+	calls := sink.take()
+	if len(calls) != 1 || calls[0].ID != "b" || calls[0].Complete {
+		t.Fatalf("want b (oldest LastSeen) emitted, incomplete: %+v", calls)
+	}
+	if tr.Len() != 2 || tr.Stats().Evicted != 1 {
+		t.Errorf("%d open, stats %+v", tr.Len(), tr.Stats())
+	}
+}
+
+func TestTrackerIgnores(t *testing.T) {
+	tr, clock, sink := newTestTracker()
+	tr.Add(nil)
+	tr.Add(&Event{Type: Ringing})
+	tr.Add(&Event{Type: Ringing, ID: "-1"})
+	tr.Sweep(clock.Advance(time.Hour))
+	tr.Flush()
+	if tr.Len() != 0 || len(sink.take()) != 0 || tr.Stats().Events != 0 {
+		t.Errorf("nil and id-less events must be ignored: %+v", tr.Stats())
+	}
+}
+
+func TestTrackerDuplicates(t *testing.T) {
+	tr, _, sink := newTestTracker()
+	a := &Event{Type: Recording, ID: "x_1-1", RecordingURLs: []string{"u1"}, Extra: map[string]string{"chid": "1"}}
+	b := &Event{Type: Recording, ID: "x_1-1", RecordingURLs: []string{"u1"}, Extra: map[string]string{"chid": "2"}}
+	c := &Event{Type: Recording, ID: "x_1-1", RecordingURLs: []string{"u1", "u2"}, Extra: map[string]string{"chid": "1"}}
+	for _, ev := range []*Event{a, a, b, c, c} {
+		tr.Add(ev)
+	}
+	a.RecordingURLs[0] = "changed by the caller" // the Tracker kept a copy
+	tr.Flush()
+	calls := sink.take()
+	if len(calls) != 1 || calls[0].Events != 3 || tr.Stats().Duplicates != 2 {
+		t.Fatalf("want 3 distinct events, 2 duplicates: %+v %+v", calls, tr.Stats())
+	}
+	if diff := cmp.Diff([]string{"u1", "u2"}, calls[0].RecordingURLs); diff != "" {
+		t.Errorf("recordings (-want +got):\n%s", diff)
+	}
+}
+
+func TestTrackerEventCap(t *testing.T) {
+	tr, _, sink := newTestTracker()
+	for i := range 300 {
+		tr.Add(&Event{Type: Ringing, CallerID: "1", User: fmt.Sprint(1000 + i), UserType: "ext", ID: "big_1-0"})
+	}
+	tr.Add(&Event{Type: Ringing, CallerID: "1", User: "1000", UserType: "ext", ID: "big_1-0"}) // a duplicate of a kept one
+	if n := len(tr.store.(memoryStore)["big_1"].Events); n != maxCallEvents {
+		t.Errorf("%d events kept, want %d", n, maxCallEvents)
+	}
+	tr.Flush()
+	calls := sink.take()
+	if len(calls) != 1 || calls[0].Events != 300 || len(calls[0].Path) != maxCallEvents {
+		t.Fatalf("want Events 300 and a Path of the %d kept: %d calls", maxCallEvents, len(calls))
+	}
+	if s := tr.Stats(); s.Overflow != 300-maxCallEvents || s.Duplicates != 1 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestTrackerBounded feeds 100,000 calls through a Tracker capped at 1000.
+func TestTrackerBounded(t *testing.T) {
+	const calls, maxOpen = 100_000, 1000
+	flow := trackerFlow(t, "05-ringgroup-answered")
+	seen := make(map[string]int, calls)
+	tr, clock, sink := newTestTracker(WithMaxOpenCalls(maxOpen), WithQuietPeriod(time.Second))
+	peak := 0
+	for i := range calls {
+		for _, ev := range renamed(flow, fmt.Sprintf("%d/", i)) {
+			tr.Add(ev)
+			clock.Advance(100 * time.Microsecond)
+			peak = max(peak, tr.Len())
+		}
+		if i%5000 == 0 {
+			tr.Sweep(clock.Now())
+			checkTrackerIndex(t, tr)
+		}
+		for _, c := range sink.take() {
+			seen[c.ID]++
+		}
+	}
+	tr.Flush()
+	for _, c := range sink.take() {
+		seen[c.ID]++
+	}
+	if peak > maxOpen {
+		t.Errorf("Len peaked at %d, above %d", peak, maxOpen)
+	}
+	if len(seen) != calls {
+		t.Errorf("%d calls emitted, want %d", len(seen), calls)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("call %s emitted %d times", id, n)
+		}
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if len(tr.gone) > maxOpen || len(tr.goneFIFO)-tr.goneHead > 2*maxOpen || len(tr.alias) != 0 || len(tr.store.(memoryStore)) != 0 {
+		t.Errorf("memory kept: %d gone ids, %d in FIFO, %d aliases, %d stored",
+			len(tr.gone), len(tr.goneFIFO)-tr.goneHead, len(tr.alias), len(tr.store.(memoryStore)))
+	}
+	if s := tr.stats; s.Late != 0 || s.Emitted != calls || s.Evicted == 0 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// checkTrackerIndex fails t unless the Tracker's indexes agree with its
+// open calls.
+func checkTrackerIndex(t testing.TB, tr *Tracker) {
+	t.Helper()
+	if err := trackerIndexErr(tr); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func trackerIndexErr(tr *Tracker) error {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if n := tr.order.Len(); n != len(tr.open) {
+		return fmt.Errorf("%d calls in order, %d open", n, len(tr.open))
+	}
+	var prev time.Time
+	for e := tr.order.Front(); e != nil; e = e.Next() {
+		oc := e.Value.(*openCall)
+		if tr.open[oc.id] != oc || oc.removed {
+			return fmt.Errorf("call %s in order but not open", oc.id)
+		}
+		if oc.last.Before(prev) {
+			return fmt.Errorf("order not by LastSeen at %s", oc.id)
+		}
+		prev = oc.last
+		for _, r := range oc.parentRefs {
+			if l := tr.parents[r.key]; r.pos >= len(l) || l[r.pos] != oc {
+				return fmt.Errorf("call %s not at parents[%v][%d]", oc.id, r.key, r.pos)
+			}
+		}
+		for _, a := range oc.aliases {
+			if tr.alias[a] != oc.id {
+				return fmt.Errorf("alias %s of %s not indexed", a, oc.id)
+			}
+		}
+	}
+	for k, l := range tr.parents {
+		for _, oc := range l {
+			if oc.removed || !slices.ContainsFunc(oc.parentRefs, func(r parentRef) bool { return r.key == k }) {
+				return fmt.Errorf("stale parents[%v]: %s", k, oc.id)
+			}
+		}
+	}
+	for oc := range tr.orphans {
+		if oc.removed || tr.open[oc.id] != oc {
+			return fmt.Errorf("stale orphan %s", oc.id)
+		}
+	}
+	for oc := range tr.complete {
+		if oc.removed || tr.open[oc.id] != oc {
+			return fmt.Errorf("stale complete %s", oc.id)
+		}
+	}
+	for a, id := range tr.alias {
+		if tr.open[id] == nil {
+			return fmt.Errorf("alias %s of %s, which is not open", a, id)
+		}
+	}
+	return nil
+}
+
+// renamed returns copies of evs with prefix put before every id.
+func renamed(evs []*Event, prefix string) []*Event {
+	out := make([]*Event, len(evs))
+	for i, ev := range evs {
+		c := *ev
+		c.ID = prefix + c.ID
+		out[i] = &c
+	}
+	return out
+}
+
+// TestTrackerConcurrent adds flows from many goroutines while others sweep
+// and read; run it with -race.
+func TestTrackerConcurrent(t *testing.T) {
+	const goroutines, perG = 8, 200
+	flows := [][]*Event{
+		trackerFlow(t, "01-queue-answered"), trackerFlow(t, "02-attended-transfer"),
+		trackerFlow(t, "03-blind-transfer"), trackerFlow(t, "09-outbound-answered"),
+		trackerFlow(t, "12-outbound-hangup-while-dialing"),
+	}
+	sink := &trackerSink{}
+	tr := NewTracker(sink.emit, WithSettle(0), WithLate(sink.lateEvent))
+	var added sync.WaitGroup
+	total := 0
+	for g := range goroutines {
+		for i := range perG {
+			total += len(flows[(g+i)%len(flows)])
+		}
+		added.Go(func() {
+			for i := range perG {
+				for _, ev := range renamed(flows[(g+i)%len(flows)], fmt.Sprintf("%d.%d/", g, i)) {
+					// Each call its own caller, as in real traffic: with one
+					// caller and one agent in many simultaneous calls, an
+					// orphan could go to any of them.
+					ev.CallerID = fmt.Sprintf("%d%04d", g+1, i) + ev.CallerID
+					tr.Add(ev)
+				}
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var others sync.WaitGroup
+	others.Go(func() {
+		for ctx.Err() == nil {
+			tr.Sweep(time.Now())
+		}
+	})
+	var indexErr error
+	others.Go(func() {
+		for ctx.Err() == nil && indexErr == nil {
+			_, _ = tr.Len(), tr.Stats()
+			indexErr = trackerIndexErr(tr)
+		}
+	})
+	added.Wait()
+	cancel()
+	others.Wait()
+	if indexErr != nil {
+		t.Fatal(indexErr)
+	}
+	sink.mu.Lock()
+	early := len(sink.calls)
+	sink.mu.Unlock()
+	tr.Flush()
+
+	seen := map[string]int{}
+	events := 0
+	for _, c := range sink.take() {
+		seen[c.ID]++
+		events += c.Events
+	}
+	t.Logf("%d calls emitted, %d of them while adding, %d late events, %+v", len(seen), early, len(sink.late), tr.Stats())
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("call %s emitted %d times", id, n)
+		}
+	}
+	if got := events + len(sink.late); got != total {
+		t.Errorf("%d events in calls + %d late = %d, want %d", events, len(sink.late), got, total)
+	}
+	if s := tr.Stats(); tr.Len() != 0 || s.Emitted != goroutines*perG || s.Incomplete != 0 || s.Adopted != int64(3*goroutines*perG/len(flows)) {
+		t.Errorf("want every call emitted once, complete, every orphan adopted: %d open, %+v", tr.Len(), s)
+	}
+}
+
+func TestTrackerRun(t *testing.T) {
+	emitted := make(chan Call, 4)
+	tr := NewTracker(func(c Call) { emitted <- c }, WithSettle(20*time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { tr.Run(ctx); close(done) }()
+	for _, ev := range trackerFlow(t, "05-ringgroup-answered") {
+		tr.Add(ev)
+	}
+	select {
+	case c := <-emitted:
+		if !c.Complete || c.ID != "230307150805_46" {
+			t.Errorf("Run emitted %+v", c)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not emit the complete call")
+	}
+	tr.Add(trackerFlow(t, "04-queue-missed")[0])
+	cancel()
+	<-done
+	select {
+	case c := <-emitted:
+		if c.Complete || c.ID != "230307115339_12" {
+			t.Errorf("Flush at the end of Run emitted %+v", c)
+		}
+	default:
+		t.Fatal("Run did not Flush when its context ended")
+	}
+}
+
+// faultyStore is the default store with injectable failures.
+type faultyStore struct {
+	memoryStore
+	failSave, failLoad func(id string) bool
+	calls              int
+}
+
+var errStore = errors.New("store down")
+
+func (s *faultyStore) Load(id string) (*CallState, error) {
+	s.calls++
+	if s.failLoad != nil && s.failLoad(id) {
+		return nil, errStore
+	}
+	return s.memoryStore.Load(id)
+}
+
+func (s *faultyStore) Save(st *CallState) error {
+	s.calls++
+	if s.failSave != nil && s.failSave(st.ID) {
+		return errStore
+	}
+	return s.memoryStore.Save(st)
+}
+
+func TestTrackerStore(t *testing.T) {
+	t.Run("used", func(t *testing.T) {
+		st := &faultyStore{memoryStore: memoryStore{}}
+		calls := feedFlow(t, trackerFlow(t, "01-queue-answered"), WithStore(st))
+		if len(calls) != 1 || !calls[0].Complete || st.calls == 0 || len(st.memoryStore) != 0 {
+			t.Fatalf("with a custom store: %d calls, %d store calls, %d left", len(calls), st.calls, len(st.memoryStore))
+		}
+	})
+	t.Run("save fails", func(t *testing.T) {
+		st := &faultyStore{memoryStore: memoryStore{}, failSave: func(id string) bool { return id == "230307150805_46" }}
+		evs := append(trackerFlow(t, "05-ringgroup-answered"), trackerFlow(t, "06-ringgroup-missed")...)
+		tr, clock, sink := newTestTracker(WithStore(st))
+		for _, ev := range evs {
+			tr.Add(ev)
+		}
+		tr.Sweep(clock.Advance(defaultSettle))
+		calls := sink.take()
+		if len(calls) != 1 || calls[0].ID != "230307152031_50" || !calls[0].Complete {
+			t.Fatalf("want only the call the store could keep: %+v", calls)
+		}
+		if s := tr.Stats(); s.StoreErrors != 5 {
+			t.Errorf("want 5 store errors (one per lost event), got %+v", s)
+		}
+	})
+	t.Run("load fails", func(t *testing.T) {
+		broken := false
+		st := &faultyStore{memoryStore: memoryStore{}, failLoad: func(string) bool { return broken }}
+		tr, clock, sink := newTestTracker(WithStore(st))
+		tr.Add(trackerFlow(t, "05-ringgroup-answered")[0])
+		broken = true
+		tr.Sweep(clock.Advance(defaultSettle))
+		tr.Sweep(clock.Advance(defaultQuiet))
+		if calls := sink.take(); len(calls) != 0 || tr.Len() != 0 {
+			t.Fatalf("an unreadable call must be dropped, not emitted: %d open, %+v", tr.Len(), calls)
+		}
+		if s := tr.Stats(); s.StoreErrors < 2 || s.Emitted != 0 {
+			t.Errorf("stats %+v", s)
+		}
+	})
+}
+
+func TestTrackerOptionDefaults(t *testing.T) {
+	tr := NewTracker(nil, WithSettle(-time.Second), WithQuietPeriod(0), WithMaxOpenCalls(0),
+		WithClock(nil), WithStore(nil))
+	if tr.settle != 0 || tr.quiet != defaultQuiet || tr.maxOpen != defaultMaxOpen || tr.now == nil || tr.store == nil {
+		t.Errorf("option defaults: %+v", tr)
+	}
+	tr.Add(&Event{Type: Dialing, ID: "a_1-0"})
+	tr.Flush() // a nil emit discards
+	if tr.Stats().Emitted != 1 {
+		t.Errorf("stats %+v", tr.Stats())
+	}
+}
+
+func BenchmarkTrackerAdd(b *testing.B) {
+	var flows [][]*Event
+	for _, name := range trackerFlowNames(b) {
+		flows = append(flows, trackerFlow(b, name))
+	}
+	clock := newTrackerClock()
+	tr := NewTracker(func(Call) {}, WithClock(clock.Now))
+	var batch []*Event
+	next, call := 0, 0
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if next == len(batch) {
+			b.StopTimer()
+			tr.Sweep(clock.Now())
+			batch, next = batch[:0], 0
+			for range 1024 {
+				batch = append(batch, renamed(flows[call%len(flows)], fmt.Sprintf("%d/", call))...)
+				call++
+			}
+			b.StartTimer()
+		}
+		clock.Advance(time.Millisecond)
+		tr.Add(batch[next])
+		next++
+	}
+}
+
+func BenchmarkTrackerSweep(b *testing.B) {
+	setup := func(b *testing.B, orphans int) (*Tracker, time.Time) {
+		clock := newTrackerClock()
+		tr := NewTracker(func(Call) {}, WithClock(clock.Now))
+		ring := trackerFlow(b, "05-ringgroup-answered")[:3] // rings and answer, no end
+		end := trackerFlow(b, "01-queue-answered")[4]       // an end nobody will adopt
+		for i := range 10000 {
+			if i < orphans {
+				tr.Add(renamed([]*Event{end}, fmt.Sprintf("%d/", i))[0])
+				continue
+			}
+			for _, ev := range renamed(ring, fmt.Sprintf("%d/", i)) {
+				tr.Add(ev)
+			}
+		}
+		now := clock.Advance(defaultSettle) // settled, yet nothing is due
+		tr.Sweep(now)
+		if tr.Len() != 10000 {
+			b.Fatalf("%d open", tr.Len())
+		}
+		return tr, now
+	}
+	b.Run("open=10000", func(b *testing.B) {
+		tr, now := setup(b, 0)
+		b.ReportAllocs()
+		for b.Loop() {
+			tr.Sweep(now)
+		}
+	})
+	b.Run("open=10000/all-changed", func(b *testing.B) {
+		// Every call got an event since the last Sweep: each is rebuilt.
+		tr, now := setup(b, 0)
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			tr.mu.Lock()
+			for e := tr.order.Front(); e != nil; e = e.Next() {
+				tr.markDirty(e.Value.(*openCall))
+			}
+			tr.mu.Unlock()
+			b.StartTimer()
+			tr.Sweep(now)
+		}
+	})
+	b.Run("open=10000/orphans=1000", func(b *testing.B) {
+		tr, now := setup(b, 1000)
+		b.ReportAllocs()
+		for b.Loop() {
+			tr.Sweep(now)
+		}
+	})
+}
