@@ -1,5 +1,7 @@
 // Command server is a runnable webhook receiver: it mounts every provider
-// telhook supports so far (46elks at /elks, the 3CX add-on at /pbx3cx) and
+// telhook supports so far (46elks at /elks, Mobtexting at /obd and, for
+// composed webhooks with Mobtexting's key names, /obd/compose, the 3CX
+// add-on at /pbx3cx) and
 // prints each decoded event as one JSON line on standard output, and each
 // 3CX call the tracker has put together from its events ("kind":"call")
 // once it is over. Logs go to standard error.
@@ -29,6 +31,7 @@ import (
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
+	"github.com/telhook/telhook/obd"
 	"github.com/telhook/telhook/pbx3cx"
 )
 
@@ -41,7 +44,7 @@ func main() {
 
 type settings struct {
 	addr, elksUser, elksPass, elksKey, elksConnect string
-	pbxKey                                         string
+	pbxKey, obdSecret, obdChallengeKey             string
 	elksSourceIP                                   bool
 }
 
@@ -59,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&s.elksKey, "elks-key", os.Getenv("ELKS_KEY"), "46elks: secret ?key= query parameter ($ELKS_KEY)")
 	fs.BoolVar(&s.elksSourceIP, "elks-source-ip", false, "46elks: accept only 46elks' published addresses")
 	fs.StringVar(&s.elksConnect, "elks-connect", "", "46elks: connect incoming calls to this E.164 number (default: hang up)")
+	fs.StringVar(&s.obdSecret, "obd-secret", os.Getenv("OBD_SECRET"), "Mobtexting: the webhook's bearer secret ($OBD_SECRET)")
+	fs.StringVar(&s.obdChallengeKey, "obd-challenge-key", os.Getenv("OBD_CHALLENGE_KEY"), "Mobtexting: validation key to answer the challenge with ($OBD_CHALLENGE_KEY)")
 	fs.StringVar(&s.pbxKey, "pbx3cx-key", os.Getenv("PBX3CX_KEY"), "3CX: secret ?key= in WEBHOOK_URL ($PBX3CX_KEY)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,7 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("listening", "addr", s.addr, "providers", []string{"elks", "pbx3cx"})
+	logger.Info("listening", "addr", s.addr, "providers", []string{"elks", "obd", "pbx3cx"})
 	select {
 	case err := <-errc:
 		return err
@@ -166,6 +171,19 @@ func newMux(ctx context.Context, s settings, out *printer, logger *slog.Logger, 
 		},
 		OnUnknown: func(_ context.Context, ev *pbx3cx.Event) error { return out.print("pbx3cx", "unknown", ev) },
 	}, append([]telhook.Option{telhook.WithLogger(logger)}, pbxOpts...)...))
+	obdOpts := []telhook.Option{telhook.WithLogger(logger)}
+	if s.obdSecret != "" {
+		obdOpts = append(obdOpts, telhook.WithVerifier(telhook.BearerToken(s.obdSecret)))
+	}
+	if s.obdChallengeKey != "" {
+		obdOpts = append(obdOpts, obd.WithChallengeKey(s.obdChallengeKey))
+	}
+	obdCallbacks := obd.Callbacks{
+		OnReport:  func(_ context.Context, r *obd.Report) error { return out.print("obd", "report", r) },
+		OnUnknown: func(_ context.Context, u *obd.Unknown) error { return out.print("obd", "unknown", u) },
+	}
+	mux.Handle("/obd", obd.NewHandler(obdCallbacks, obdOpts...))
+	mux.Handle("/obd/compose", obd.NewHandler(obdCallbacks, append(obdOpts, obd.WithFields(obd.Fields{}))...))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	return mux, nil
 }

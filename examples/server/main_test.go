@@ -226,3 +226,29 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestReceiverObd posts the excerpt's report and a composed GET.
+func TestReceiverObd(t *testing.T) {
+	srv, out := receiver(t)
+	body, err := os.ReadFile("../../testdata/obd/spec-obd.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(srv.URL+"/obd", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	get, err := http.Get(srv.URL + "/obd/compose?id=c-1&to=918867131234&status=BUSY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	get.Body.Close()
+	if resp.StatusCode != 200 || get.StatusCode != 200 {
+		t.Fatalf("statuses %d, %d; Mobtexting wants exactly 200", resp.StatusCode, get.StatusCode)
+	}
+	events := lines(t, out)
+	if len(events) != 2 || !strings.Contains(events[0], `"To":"91886713XXXX"`) || !strings.Contains(events[1], `"Status":"BUSY"`) {
+		t.Errorf("printed %q", events)
+	}
+}

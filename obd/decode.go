@@ -1,0 +1,380 @@
+package obd
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/core"
+	"github.com/telhook/telhook/internal/jsonfix"
+	"github.com/telhook/telhook/internal/query"
+	"github.com/telhook/telhook/internal/tolerant"
+	"github.com/telhook/telhook/internal/wire"
+)
+
+const provider = "obd"
+
+// India is Mobtexting's zone, in which zone-less times ("2021-04-09
+// 16:27:39") are read unless a Decoder or WithLocation says otherwise.
+var India = time.FixedZone("IST", 5*3600+30*60)
+
+// Fields names the keys of a composed webhook: for each Report field, the
+// key your template uses for it ("call_id" for {{id}}, say). An empty entry
+// means Mobtexting's own name, so the zero Fields reads the standard report.
+type Fields struct {
+	ID, WebhookID, Source, Bridge, From, To, MID, FlowID string
+	StartAt, EndAt, Date, UnixTime, Duration, Billing    string
+	Status, Status1, Status2, HangupBy, RecordingURL     string
+}
+
+// standard is Mobtexting's own key for every field.
+var standard = Fields{
+	ID: "id", WebhookID: "webhook_id", Source: "source", Bridge: "bridge", From: "from", To: "to",
+	MID: "mid", FlowID: "flow_id", StartAt: "start_at", EndAt: "end_at", Date: "date",
+	UnixTime: "unixtime", Duration: "duration", Billing: "billing", Status: "status",
+	Status1: "status1", Status2: "status2", HangupBy: "hangup_by", RecordingURL: "recording_url",
+}
+
+// keys returns f with the standard name in every empty entry, as pointers
+// in a fixed order so that the mapping code below is written once.
+func (f Fields) keys() Fields {
+	out, names := f, standard
+	dst, src := out.list(), names.list()
+	for i, p := range dst {
+		if *p == "" {
+			*p = *src[i]
+		}
+	}
+	return out
+}
+
+func (f *Fields) list() []*string {
+	return []*string{&f.ID, &f.WebhookID, &f.Source, &f.Bridge, &f.From, &f.To, &f.MID, &f.FlowID,
+		&f.StartAt, &f.EndAt, &f.Date, &f.UnixTime, &f.Duration, &f.Billing,
+		&f.Status, &f.Status1, &f.Status2, &f.HangupBy, &f.RecordingURL}
+}
+
+// Decoder reads Mobtexting webhooks: the standard JSON report, composed
+// webhooks (GET, POST or PUT; query string, JSON or form body, keys of your
+// choosing), and the validation challenge. Configure it once; it is safe
+// for concurrent use. The zero Decoder reads the standard report in India's
+// zone.
+type Decoder struct {
+	Fields   Fields         // key names of a composed webhook
+	Location *time.Location // zone of zone-less times; nil means India
+}
+
+var std Decoder
+
+// Decode reads a standard JSON report or challenge with the zero Decoder.
+func Decode(body []byte) (Event, error) { return std.Decode(body) }
+
+// Parse reads a request with the zero Decoder; see Decoder.Parse.
+func Parse(r *http.Request) (Event, error) { return std.Parse(r) }
+
+// Decode reads a JSON body: strictly first, and only when that fails after
+// repairing what Mobtexting's own examples get wrong (bare tokens such as
+// 91806828XXXX, a trailing comma). Numbers keep every digit: a phone number
+// sent as a JSON number is never read through float64.
+func (d *Decoder) Decode(body []byte) (Event, error) {
+	values, err := jsonValues(body)
+	if err != nil {
+		return nil, err
+	}
+	return d.DecodeValues(values)
+}
+
+// Parse reads a request: its query string and its body (JSON, a form, or
+// multipart form data), merged, so that a composed webhook may put fields in
+// either. A field given in both with different values is refused. The body
+// is read bounded by telhook.DefaultMaxBodyBytes.
+func (d *Decoder) Parse(r *http.Request) (Event, error) {
+	body, err := core.ReadBody(r, provider)
+	if err != nil {
+		return nil, err
+	}
+	return d.request(r, body)
+}
+
+// request decodes r whose body was already read.
+func (d *Decoder) request(r *http.Request, body []byte) (Event, error) {
+	values, err := d.bodyValues(r.Header.Get("Content-Type"), body)
+	if err != nil {
+		return nil, err
+	}
+	if r.URL.RawQuery != "" {
+		pairs, err := query.Parse(r.URL.RawQuery, nil)
+		if err != nil {
+			var qe *query.Error
+			if errors.As(err, &qe) {
+				return nil, wire.Error(provider, qe.Key, qe.Value, qe.Err)
+			}
+			return nil, wire.Error(provider, "", "", err)
+		}
+		fromQuery := make(map[string]string, len(pairs))
+		for _, p := range pairs {
+			if prev, dup := fromQuery[p.Key]; dup && prev != p.Value {
+				return nil, wire.Error(provider, p.Key, p.Value, wire.ErrRepeated)
+			}
+			fromQuery[p.Key] = p.Value
+		}
+		d.restorePlus(fromQuery)
+		for k, v := range fromQuery {
+			if prev, dup := values[k]; dup && prev != v {
+				return nil, wire.Error(provider, k, v, errBodyAndQuery)
+			}
+			if values == nil {
+				values = make(map[string]string, len(fromQuery))
+			}
+			values[k] = v
+		}
+	}
+	if len(values) == 0 {
+		return nil, wire.Error(provider, "", "", wire.ErrEmpty)
+	}
+	return d.DecodeValues(values)
+}
+
+var errBodyAndQuery = errors.New("given in the query string and the body with different values")
+
+// restorePlus undoes a '+' that became a space in the phone numbers of a
+// query string or form.
+func (d *Decoder) restorePlus(values map[string]string) {
+	f := d.Fields.keys()
+	for _, k := range []string{f.Bridge, f.From, f.To} {
+		if v, ok := values[k]; ok {
+			values[k] = tolerant.Phone(strings.TrimRight(v, " "))
+		}
+	}
+}
+
+// bodyValues reads a JSON, form or multipart body into flat values.
+func (d *Decoder) bodyValues(contentType string, body []byte) (map[string]string, error) {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 {
+		return nil, nil
+	}
+	mt, params, _ := mime.ParseMediaType(contentType)
+	switch {
+	case b[0] == '{':
+		return jsonValues(b)
+	case mt == "multipart/form-data":
+		return multipartValues(b, params["boundary"])
+	case mt == "application/x-www-form-urlencoded" || mt == "" || mt == "text/plain":
+		form, err := wire.Form(provider, b)
+		if err != nil {
+			return nil, err
+		}
+		values := make(map[string]string, len(form))
+		for k, vs := range form {
+			values[k] = vs[0]
+		}
+		d.restorePlus(values)
+		return values, nil
+	}
+	return nil, wire.Error(provider, "Content-Type", contentType, errContentType)
+}
+
+var errContentType = errors.New("not JSON, a form or multipart form data")
+
+func multipartValues(body []byte, boundary string) (map[string]string, error) {
+	if boundary == "" {
+		return nil, wire.Error(provider, "Content-Type", "", errors.New("multipart without a boundary"))
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	values := map[string]string{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return values, nil
+		}
+		if err != nil {
+			return nil, wire.Error(provider, "", "", fmt.Errorf("multipart body: %w", err))
+		}
+		name := part.FormName()
+		if part.FileName() != "" || name == "" {
+			return nil, wire.Error(provider, name, part.FileName(), errors.New("a file part, where only fields belong"))
+		}
+		v, err := io.ReadAll(part) // bounded: the body is already in memory
+		if err != nil {
+			return nil, wire.Error(provider, name, "", err)
+		}
+		if !utf8.Valid(v) {
+			return nil, wire.Error(provider, name, "", wire.ErrUTF8)
+		}
+		if prev, dup := values[name]; dup && prev != string(v) {
+			return nil, wire.Error(provider, name, string(v), wire.ErrRepeated)
+		}
+		values[name] = string(v)
+		if len(values) > wire.MaxFields {
+			return nil, wire.Error(provider, "", "", wire.ErrTooMany)
+		}
+	}
+}
+
+// jsonValues reads a flat JSON object; scalars keep their text exactly.
+func jsonValues(body []byte) (map[string]string, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		fixed, ferr := jsonfix.Repair(body)
+		if ferr != nil {
+			return nil, wire.Error(provider, "", "", fmt.Errorf("invalid JSON, and not repairable: %w", ferr))
+		}
+		raw = nil
+		if err := json.Unmarshal(fixed, &raw); err != nil {
+			return nil, wire.Error(provider, "", "", fmt.Errorf("invalid JSON: %w", err))
+		}
+	}
+	values := make(map[string]string, len(raw))
+	for _, k := range slices.Sorted(maps.Keys(raw)) { // sorted: errors do not depend on map order
+		s, err := scalar(raw[k])
+		if err != nil {
+			return nil, wire.Error(provider, k, string(raw[k]), err)
+		}
+		values[k] = s
+	}
+	return values, nil
+}
+
+var errNotScalar = errors.New("not a string, number or boolean")
+
+func scalar(v json.RawMessage) (string, error) {
+	v = bytes.TrimSpace(v)
+	switch {
+	case !utf8.Valid(v):
+		return "", wire.ErrUTF8
+	case len(v) == 0 || v[0] == '{' || v[0] == '[':
+		return "", errNotScalar
+	case string(v) == "null":
+		return "", nil
+	case v[0] == '"':
+		if bytes.IndexByte(v, '\\') < 0 { // validated by json.Unmarshal: nothing to unescape
+			return string(v[1 : len(v)-1]), nil
+		}
+		var s string
+		err := json.Unmarshal(v, &s)
+		return s, err
+	}
+	return string(v), nil // a number (every digit kept) or true/false
+}
+
+// maxNumber bounds bridge, from and to: E.164 has at most 15 digits, and
+// masks ("91806828XXXX") or IVR flows ("flow:220") are short too.
+const maxNumber = 64
+
+var errLongNumber = fmt.Errorf("longer than %d characters: no phone number", maxNumber)
+
+var errTemplate = errors.New("unrendered template placeholder: the composed webhook uses a variable Mobtexting did not fill")
+
+// DecodeValues maps flat values (from any transport) onto a Report with
+// the Decoder's Fields, or reads them as a Challenge. Values that still hold
+// template text ("{{to}}", "@{{to}}") are refused.
+func (d *Decoder) DecodeValues(values map[string]string) (Event, error) {
+	bad := ""
+	for k, v := range values {
+		if strings.Contains(v, "{{") && strings.Contains(v, "}}") && (bad == "" || k < bad) {
+			bad = k // the smallest such key, so the error does not depend on map order
+		}
+	}
+	if bad != "" {
+		return nil, wire.Error(provider, bad, values[bad], errTemplate)
+	}
+	f := d.Fields.keys()
+	if _, ok := values["challenge"]; ok {
+		if _, ok := values["validation_key"]; ok {
+			return &Challenge{ValidationKey: values["validation_key"], Challenge: values["challenge"], Token: values["token"]}, nil
+		}
+	}
+	mapped := f.list()
+	isReport := false
+	for _, p := range mapped {
+		if _, ok := values[*p]; ok {
+			isReport = true
+			break
+		}
+	}
+	if !isReport {
+		return &Unknown{Fields: values}, fmt.Errorf("obd: neither a report nor a challenge: %w", telhook.ErrUnknownEvent)
+	}
+	r, err := d.report(f, mapped, values)
+	if err != nil {
+		return nil, err // not a nil *Report inside a non-nil Event
+	}
+	return r, nil
+}
+
+func (d *Decoder) report(f Fields, mapped []*string, values map[string]string) (*Report, error) {
+	loc := d.Location
+	if loc == nil {
+		loc = India
+	}
+	get := func(k string) string { return strings.TrimSpace(values[k]) }
+	r := &Report{
+		ID: get(f.ID), WebhookID: get(f.WebhookID), Source: get(f.Source), Bridge: get(f.Bridge),
+		From: get(f.From), To: get(f.To), MID: get(f.MID), Status: get(f.Status), Status1: get(f.Status1),
+		Status2: get(f.Status2), HangupBy: get(f.HangupBy), RecordingURL: get(f.RecordingURL),
+	}
+	if r.Status == "" {
+		return nil, wire.Error(provider, f.Status, "", wire.ErrMissing)
+	}
+	for _, n := range []struct{ key, v string }{{f.Bridge, r.Bridge}, {f.From, r.From}, {f.To, r.To}} {
+		if len(n.v) > maxNumber {
+			return nil, wire.Error(provider, n.key, n.v, errLongNumber)
+		}
+	}
+	var err error
+	convert := func(key string, fn func(string) error) {
+		if s := get(key); err == nil && s != "" {
+			if e := fn(s); e != nil {
+				err = wire.Error(provider, key, s, e)
+			}
+		}
+	}
+	convert(f.FlowID, func(s string) error {
+		n, e := tolerant.Int(s)
+		if e == nil && int64(int(n)) != n {
+			e = tolerant.ErrRange
+		}
+		r.FlowID = int(n)
+		return e
+	})
+	for _, t := range []struct {
+		key string
+		dst *time.Time
+	}{{f.StartAt, &r.StartAt}, {f.EndAt, &r.EndAt}, {f.Date, &r.Date}} {
+		convert(t.key, func(s string) (e error) { *t.dst, e = tolerant.ParseTime(s, loc); return e })
+	}
+	convert(f.UnixTime, func(s string) error {
+		n, e := tolerant.Int(s)
+		if e == nil && (n < 0 || n > 1<<40) {
+			e = tolerant.ErrRange
+		}
+		r.UnixTime = time.Unix(n, 0).UTC()
+		return e
+	})
+	convert(f.Duration, func(s string) (e error) { r.Duration, e = tolerant.Seconds(s); return e })
+	convert(f.Billing, func(s string) (e error) { r.Billing, e = tolerant.Seconds(s); return e })
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range values {
+		if !slices.ContainsFunc(mapped, func(p *string) bool { return *p == k }) {
+			if r.Extra == nil {
+				r.Extra = make(map[string]string)
+			}
+			r.Extra[k] = v
+		}
+	}
+	return r, nil
+}

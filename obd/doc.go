@@ -1,0 +1,41 @@
+// Package obd receives Mobtexting's voice webhooks: the reports of
+// outbound-dialler ("OBD", "Reach") and Click2Call calls, composed webhooks,
+// and the one-time validation challenge. The same API is white-labelled by
+// BICS CPaaS and ThunderSMS.
+//
+// # Reports
+//
+// A standard report is a JSON POST. Mobtexting's own example is not valid
+// JSON (masked numbers as bare tokens, 91806828XXXX, and a trailing comma),
+// so the body is read strictly first and repaired only when that fails.
+// Phone numbers keep every digit and mask character, whether sent as
+// strings or as JSON numbers (which are never read through float64).
+// Times such as "2021-04-09 16:27:39" carry no zone and are read in
+// India's (+05:30; see WithLocation). duration, billing and unixtime are
+// numbers sent as strings; flow_id is a number or a string. The status is
+// kept as sent: ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL,
+// RECEIVED, MISSED, COMPLETED, or any word Mobtexting adds.
+//
+// # Composed webhooks
+//
+// Mobtexting lets you compose a webhook: the method (GET, POST or PUT), the
+// format (JSON or form data) and the key names are yours, and values come
+// from template variables ({{id}}, {{to}}, {{status}}, ...). [Fields] names
+// your keys; a [Decoder] (or a handler WithFields) reads the query string
+// and the body together into the same [Report]. A value that still holds
+// template text ("{{to}}", "@{{to}}") is refused with an error that says
+// so: the template used a variable Mobtexting did not fill.
+//
+// # Answer
+//
+// Mobtexting counts every status but 200 and 202 as a failure, so
+// [NewHandler] answers exactly 200 to every accepted webhook (never 201 or
+// 204). The validation challenge ({"validation_key":…,"challenge":…}) is
+// answered by the handler itself, with {"challenge":"…"}, when
+// WithChallengeKey names the key.
+//
+// # Verification
+//
+// Mobtexting sends a webhook's secret as "Authorization: Bearer <secret>":
+// check it with telhook.BearerToken.
+package obd

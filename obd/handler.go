@@ -1,0 +1,132 @@
+package obd
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/config"
+	"github.com/telhook/telhook/internal/core"
+)
+
+// Callbacks are the functions a handler calls. Each is optional; a webhook
+// whose callback is nil is acknowledged (200) and logged. An error or a
+// panic answers 500, which Mobtexting counts as a failure.
+type Callbacks struct {
+	// OnReport receives call reports, standard or composed.
+	OnReport func(context.Context, *Report) error
+	// OnUnknown receives well-formed webhooks that are neither a report nor
+	// a challenge.
+	OnUnknown func(context.Context, *Unknown) error
+}
+
+var (
+	fieldsKey    = config.NewKey[Fields]("obd.WithFields")
+	locationKey  = config.NewKey[*time.Location]("obd.WithLocation")
+	challengeKey = config.NewKey[string]("obd.WithChallengeKey")
+)
+
+// WithFields makes the handler read a composed webhook whose keys are f
+// (empty entries keep Mobtexting's names). It also accepts GET and PUT, the
+// methods a composed webhook may use; without it only POST is accepted.
+func WithFields(f Fields) telhook.Option { return fieldsKey.Option(f) }
+
+// WithLocation sets the zone in which zone-less times are read (default
+// India, +05:30).
+func WithLocation(loc *time.Location) telhook.Option { return locationKey.Option(loc) }
+
+// WithChallengeKey sets the validation key you gave Mobtexting when
+// creating the webhook. The handler then answers the one-time validation
+// challenge itself, with 200 and {"challenge":"…"}, when its validation_key
+// (and its ?token=, when sent) equal key; a challenge with another key is
+// refused with 401. Without it a challenge is acknowledged but not echoed,
+// so Mobtexting's validation fails, and a warning is logged.
+//
+// The challenge may arrive without the bearer secret of telhook.BearerToken;
+// if your verifier refuses it, accept either:
+//
+//	telhook.AnyOf(telhook.BearerToken(secret), telhook.QueryToken("token", key))
+func WithChallengeKey(key string) telhook.Option { return challengeKey.Option(key) }
+
+// ok is Mobtexting's only success: "response codes other than 200 or 202
+// are ... considered as failed", so 201 and 204 would be failures.
+var ok = core.Answer{Status: http.StatusOK}
+
+// NewHandler returns an http.Handler for Mobtexting's voice webhooks: OBD
+// ("Reach") and Click2Call reports, standard or composed, and the
+// validation challenge. It answers exactly 200 for every accepted webhook.
+//
+// Reports have no id of their own; a resend (same source, mid, webhook id,
+// call id, to, start time and status) is acknowledged without calling
+// OnReport again.
+//
+// Mobtexting sends the webhook's secret as a bearer token: check it with
+// telhook.BearerToken.
+func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
+	cfg := config.Build(opts)
+	d := &Decoder{}
+	methods := []string{http.MethodPost}
+	if f, set := fieldsKey.Get(cfg); set {
+		d.Fields = f
+		methods = []string{http.MethodGet, http.MethodPost, http.MethodPut}
+	}
+	d.Location, _ = locationKey.Get(cfg)
+	key, hasKey := challengeKey.Get(cfg)
+	if hasKey && key == "" {
+		panic("obd.WithChallengeKey: empty key")
+	}
+	keyHash := sha256.Sum256([]byte(key))
+	return core.New(core.Spec{
+		Provider: provider,
+		Methods:  methods,
+		Ack:      ok,
+		Decode: func(r *http.Request, body []byte) (core.Delivery, error) {
+			ev, err := d.request(r, body)
+			if err != nil && !errors.Is(err, telhook.ErrUnknownEvent) {
+				return core.Delivery{}, err
+			}
+			switch ev := ev.(type) {
+			case *Report:
+				dl := core.Delivery{Kind: "report", Event: ev, Key: reportKey(ev)}
+				if cb.OnReport != nil {
+					dl.Handle = func(ctx context.Context) (core.Answer, error) { return ok, cb.OnReport(ctx, ev) }
+				}
+				return dl, nil
+			case *Challenge:
+				if !hasKey {
+					return core.Delivery{Kind: "challenge, not answered: no WithChallengeKey", Event: ev}, nil
+				}
+				return core.Delivery{Kind: "challenge", Event: ev, Handle: func(context.Context) (core.Answer, error) {
+					if !sameKey(keyHash, ev.ValidationKey) || (ev.Token != "" && !sameKey(keyHash, ev.Token)) {
+						return core.Answer{}, fmt.Errorf("%w: validation challenge with another key", telhook.ErrUnauthorized)
+					}
+					return challengeAnswer(ev.Challenge), nil
+				}}, nil
+			case *Unknown:
+				dl := core.Delivery{Kind: "unknown", Event: ev}
+				if cb.OnUnknown != nil {
+					dl.Handle = func(ctx context.Context) (core.Answer, error) { return ok, cb.OnUnknown(ctx, ev) }
+				}
+				return dl, nil
+			}
+			panic(fmt.Sprintf("obd: no delivery for %T", ev)) // unreachable: Event is sealed
+		},
+	}, cfg)
+}
+
+// sameKey compares in constant time (length included, through the hash).
+func sameKey(want [32]byte, got string) bool {
+	h := sha256.Sum256([]byte(got))
+	return subtle.ConstantTimeCompare(want[:], h[:]) == 1
+}
+
+// reportKey identifies a report by what a resend of it repeats.
+func reportKey(r *Report) string {
+	return strings.Join([]string{r.Source, r.MID, r.WebhookID, r.ID, r.To, r.StartAt.String(), r.Status}, "|")
+}
