@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -60,30 +59,11 @@ func allFixtures(t testing.TB) []string {
 	return names
 }
 
-type golden struct {
-	Type    string `json:"type,omitempty"`
-	Event   Event  `json:"event,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Field   string `json:"field,omitempty"`
-	Unknown bool   `json:"unknown,omitempty"`
-}
-
 func TestGolden(t *testing.T) {
 	for _, name := range allFixtures(t) {
 		t.Run(name, func(t *testing.T) {
-			ev, err := decodeFixture(t, name)
-			g := golden{Event: ev}
-			if ev != nil {
-				g.Type = fmt.Sprintf("%T", ev)
-			}
-			if err != nil {
-				g.Error, g.Unknown = err.Error(), errors.Is(err, telhook.ErrUnknownEvent)
-				var de *telhook.DecodeError
-				if errors.As(err, &de) {
-					g.Field = de.Field
-				}
-			}
-			testfix.Golden(t, filepath.Join(testfix.Dir("obd"), "decoded", strings.ReplaceAll(name, ".", "_")+".json"), g, *update)
+			testfix.Golden(t, filepath.Join(testfix.Dir("obd"), "decoded", strings.ReplaceAll(name, ".", "_")+".json"),
+				testfix.OutcomeOf(decodeFixture(t, name)), *update)
 		})
 	}
 }

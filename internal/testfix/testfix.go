@@ -5,12 +5,17 @@ package testfix
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/telhook/telhook"
 )
 
 // Dir is testdata/<provider>, seen from a package directory.
@@ -62,4 +67,30 @@ func Golden(t testing.TB, path string, v any, update bool) {
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("output differs from %s (-want +got):\n%s", path, diff)
 	}
+}
+
+// Outcome is what a decoder made of a fixture, as its golden file records it.
+type Outcome struct {
+	Type    string `json:"type,omitempty"`    // the event's Go type, "*elks.SMS"
+	Event   any    `json:"event,omitempty"`   // the event
+	Error   string `json:"error,omitempty"`   // the error's text
+	Field   string `json:"field,omitempty"`   // a DecodeError's field
+	Unknown bool   `json:"unknown,omitempty"` // the error matches telhook.ErrUnknownEvent
+}
+
+// OutcomeOf records ev and err. A nil event (even a typed nil pointer)
+// records no type.
+func OutcomeOf(ev any, err error) Outcome {
+	var o Outcome
+	if ev != nil && !reflect.ValueOf(ev).IsNil() {
+		o.Type, o.Event = fmt.Sprintf("%T", ev), ev
+	}
+	if err != nil {
+		o.Error, o.Unknown = err.Error(), errors.Is(err, telhook.ErrUnknownEvent)
+		var de *telhook.DecodeError
+		if errors.As(err, &de) {
+			o.Field = de.Field
+		}
+	}
+	return o
 }
