@@ -6,11 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,237 +17,241 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/telhook/telhook/elks"
+	"github.com/telhook/telhook/internal/replay"
 )
 
-func receiver(t *testing.T) (*httptest.Server, *bytes.Buffer) {
-	t.Helper()
-	out := &bytes.Buffer{}
-	h, err := newMux(t.Context(), settings{}, &printer{w: out}, slog.New(slog.DiscardHandler), make(chan struct{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv, out
-}
-
-func postForm(t *testing.T, url string, body []byte) int {
-	t.Helper()
-	resp, err := http.Post(url, "application/x-www-form-urlencoded", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-// lines returns the events of the JSON lines printed, checking their shape.
-func lines(t *testing.T, out *bytes.Buffer) []string {
-	t.Helper()
-	var events []string
-	sc := bufio.NewScanner(out)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var l struct {
-			Provider, Kind string
-			Event          json.RawMessage
-		}
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.Provider == "" || l.Kind == "" {
-			t.Fatalf("line %q is not a provider/kind/event JSON line: %v", sc.Text(), err)
-		}
-		events = append(events, string(l.Event))
-	}
-	return events
-}
-
-// TestReceiverPrintsEveryFixture posts every 46elks fixture to a fresh
-// receiver: a decodable one becomes exactly one JSON line holding the event
-// elks.Decode makes of it, a malformed one a 400 and no line.
-func TestReceiverPrintsEveryFixture(t *testing.T) {
-	paths, _ := filepath.Glob("../../testdata/elks/*.form")
-	if len(paths) < 20 {
-		t.Fatalf("only %d fixtures found", len(paths))
-	}
-	for _, p := range paths {
-		t.Run(filepath.Base(p), func(t *testing.T) {
-			body, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv, out := receiver(t)
-			path := "/elks"
-			if strings.Contains(p, "call") {
-				path = "/elks/voice" // the prefix and every path below it are served
-			}
-			status := postForm(t, srv.URL+path, body)
-			ev, _ := elks.Decode(body)
-			if ev == nil {
-				if status != 400 || out.Len() != 0 {
-					t.Errorf("malformed fixture: status %d, printed %q; want 400 and nothing", status, out)
-				}
-				return
-			}
-			if status < 200 || status > 204 {
-				t.Errorf("status %d, want 2xx", status)
-			}
-			want, _ := json.Marshal(ev)
-			if diff := cmp.Diff([]string{string(want)}, lines(t, out)); diff != "" {
-				t.Errorf("printed events (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestReceiverPrintsRetriesOnce(t *testing.T) {
-	srv, out := receiver(t)
-	body, err := os.ReadFile("../../testdata/elks/sms-docs.form")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if status := postForm(t, srv.URL+"/elks", body); status != 204 {
-			t.Errorf("status %d, want 204", status)
-		}
-	}
-	if n := len(lines(t, out)); n != 1 {
-		t.Errorf("a webhook sent three times printed %d lines, want 1", n)
-	}
-}
-
-func TestRunShutsDownGracefully(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, io.Discard, io.Discard) }()
-	time.Sleep(100 * time.Millisecond)
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run returned %v after cancel, want nil", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("run did not stop")
-	}
-}
-
-func TestRunRejectsBadConnect(t *testing.T) {
-	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-elks-connect", "0701234567"}, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "-elks-connect") {
-		t.Errorf("run with a non-E.164 -elks-connect = %v, want an error naming the flag", err)
-	}
-}
-
-// TestReceiverTracksPBX3CXCalls replays a 3CX flow (JSON POSTs and legacy
-// GETs) and expects every event printed, and then the whole call once the
-// receiver shuts down and the tracker flushes.
-func TestReceiverTracksPBX3CXCalls(t *testing.T) {
-	var out syncBuffer
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	h, err := newMux(ctx, settings{}, &printer{w: &out}, slog.New(slog.DiscardHandler), done)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	for _, flow := range []string{"02-attended-transfer", "15-get-outbound-answered"} {
-		b, err := os.ReadFile("../../testdata/pbx3cx/flows/" + flow + ".txt")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-			var req *http.Request
-			if strings.HasPrefix(line, "event=") {
-				req, _ = http.NewRequest("GET", srv.URL+"/pbx3cx?"+strings.ReplaceAll(line, " ", "%20"), nil)
-			} else {
-				req, _ = http.NewRequest("POST", srv.URL+"/pbx3cx", strings.NewReader(line))
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				t.Errorf("%s: %q answered %d", flow, line, resp.StatusCode)
-			}
-		}
-	}
-	cancel()
-	<-done
-	kinds := map[string]int{}
-	var calls []struct {
-		Event struct {
-			ID       string
-			TalkTime time.Duration
-			Complete bool
-		}
-	}
-	sc := bufio.NewScanner(strings.NewReader(out.String()))
-	for sc.Scan() {
-		var l struct{ Provider, Kind string }
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.Provider != "pbx3cx" {
-			t.Fatalf("bad line %q", sc.Text())
-		}
-		kinds[l.Kind]++
-		if l.Kind == "call" {
-			var c struct {
-				Event struct {
-					ID       string
-					TalkTime time.Duration
-					Complete bool
-				}
-			}
-			_ = json.Unmarshal(sc.Bytes(), &c)
-			calls = append(calls, c)
-		}
-	}
-	if kinds["event"] != 14 || kinds["call"] != 2 {
-		t.Errorf("printed %v, want 14 events and 2 calls", kinds)
-	}
-	for _, c := range calls {
-		if !c.Event.Complete || c.Event.TalkTime == 0 {
-			t.Errorf("call %+v: want complete, with talk time", c.Event)
-		}
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the tracker's goroutine.
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// TestReceiverObd posts the excerpt's report and a composed GET.
-func TestReceiverObd(t *testing.T) {
-	srv, out := receiver(t)
-	body, err := os.ReadFile("../../testdata/obd/spec-obd.json")
+// start runs the receiver on a free port until the test ends; stop shuts it
+// down (flushing the 3CX tracker) and waits.
+func start(t *testing.T, args ...string) (base string, out *syncBuffer, stop func()) {
+	t.Helper()
+	out = &syncBuffer{}
+	ctx, cancel := context.WithCancel(t.Context())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), out, io.Discard, func(a string) { addr <- a })
+	}()
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("receiver did not start: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("receiver did not start")
+	}
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("receiver stopped with %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("receiver did not stop")
+		}
+	}
+	t.Cleanup(stop)
+	return base, out, stop
+}
+
+// goldenResult is one request's entry in testdata/normalized (written by
+// the normalize package's TestGoldenNormalized).
+type goldenResult struct {
+	Request string            `json:"request"`
+	Status  int               `json:"status"`
+	Events  []json.RawMessage `json:"events"`
+}
+
+// TestReceiverEndToEnd starts the receiver, replays every fixture in
+// testdata/ through it the way each provider sends it, and checks the JSON
+// lines it prints against the golden files in testdata/normalized/: the
+// events of each request, in order, then the 3CX calls the tracker flushes
+// at shutdown.
+func TestReceiverEndToEnd(t *testing.T) {
+	reqs, err := replay.Load(filepath.Join("..", "..", "testdata"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post(srv.URL+"/obd", "application/json", bytes.NewReader(body))
+	base, out, stop := start(t)
+	results, err := replay.Send(t.Context(), http.DefaultClient, base, reqs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	stop()
+
+	var want []string
+	for _, res := range results {
+		g := readGolden(t, res.Request.Fixture)
+		if g.Status != res.Status {
+			t.Errorf("%s answered %d, golden says %d", res.Request.Fixture, res.Status, g.Status)
+		}
+		for _, e := range g.Events {
+			want = append(want, compact(t, e))
+		}
+	}
+	// The tracker sweeps on its own clock, so a finished 3CX call may be
+	// printed between other lines: events are compared in order, tracked
+	// calls as a set.
+	var got, gotCalls []string
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := compact(t, sc.Bytes())
+		if isTrackedCall(line) {
+			gotCalls = append(gotCalls, withoutArrival(t, line))
+			continue
+		}
+		got = append(got, line)
+	}
+	if len(results) < 150 {
+		t.Fatalf("only %d requests replayed", len(results))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("printed events differ from testdata/normalized (-want +got):\n%s", diff)
+	}
+	slices.Sort(gotCalls)
+	if diff := cmp.Diff(readTracked(t), gotCalls); diff != "" {
+		t.Errorf("tracked 3CX calls differ from testdata/normalized/tracked-calls.json (-want +got):\n%s", diff)
+	}
+}
+
+// withoutArrival zeroes the tracker's arrival times, which the golden file
+// cannot know.
+func withoutArrival(t *testing.T, line string) string {
+	var ev map[string]json.RawMessage
+	var src map[string]json.RawMessage
+	if json.Unmarshal([]byte(line), &ev) != nil || json.Unmarshal(ev["source"], &src) != nil {
+		t.Fatalf("bad tracked call %q", line)
+	}
+	zero, _ := json.Marshal(time.Time{})
+	src["FirstSeen"], src["LastSeen"] = zero, zero
+	ev["source"], _ = json.Marshal(src)
+	b, _ := json.Marshal(ev)
+	return compact(t, b)
+}
+
+// isTrackedCall tells a pbx3cx.Call (it has Segments) from a single event.
+func isTrackedCall(line string) bool {
+	var ev struct {
+		Provider string
+		Source   map[string]json.RawMessage
+	}
+	_ = json.Unmarshal([]byte(line), &ev)
+	_, ok := ev.Source["Segments"]
+	return ev.Provider == "pbx3cx" && ok
+}
+
+func compact(t *testing.T, b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		t.Fatalf("not JSON: %q: %v", b, err)
+	}
+	return buf.String()
+}
+
+// readGolden returns the golden result of one request ("pbx3cx/flows/x.txt#3").
+func readGolden(t *testing.T, fixture string) goldenResult {
+	t.Helper()
+	file, line, _ := strings.Cut(fixture, "#")
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "normalized", file+".json"))
+	if err != nil {
+		t.Fatalf("no golden for %s (go test ./normalize -run TestGoldenNormalized -update): %v", fixture, err)
+	}
+	var all []goldenResult
+	if err := json.Unmarshal(b, &all); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range all {
+		if g.Request == fixture || (line == "" && len(all) == 1) {
+			return g
+		}
+	}
+	t.Fatalf("golden for %s has no entry for it", fixture)
+	return goldenResult{}
+}
+
+func readTracked(t *testing.T) []string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "normalized", "tracked-calls.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []json.RawMessage
+	if err := json.Unmarshal(b, &calls); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range calls {
+		out = append(out, withoutArrival(t, compact(t, c)))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestReceiverVerifiesWhenAsked(t *testing.T) {
+	base, out, _ := start(t, "-elks-key", "s3cret", "-obd-secret", "t0ken")
+	post := func(path, body, ctype, auth string) int {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	sms := "id=s1&from=%2B46706861004&to=%2B46706860000&message=hi"
+	got := []int{
+		post("/elks", sms, "application/x-www-form-urlencoded", ""),
+		post("/elks?key=s3cret", sms, "application/x-www-form-urlencoded", ""),
+		post("/obd", `{"to":"918867131234","status":"ANSWER"}`, "application/json", "Bearer nope"),
+		post("/obd", `{"to":"918867131234","status":"ANSWER"}`, "application/json", "Bearer t0ken"),
+	}
+	if diff := cmp.Diff([]int{401, 204, 401, 200}, got); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if n := strings.Count(out.String(), "\n"); n != 2 {
+		t.Errorf("printed %d lines, want the 2 accepted events", n)
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-elks-connect", "0701234567"},
+		{"-pbx3cx-zone", "Mars/Olympus"},
+		{"-no-such-flag"},
+	} {
+		if err := run(t.Context(), append([]string{"-addr", "127.0.0.1:0"}, args...), io.Discard, io.Discard, nil); err == nil {
+			t.Errorf("run %v = nil, want an error", args)
+		}
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	base, _, _ := start(t)
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	get, err := http.Get(srv.URL + "/obd/compose?id=c-1&to=918867131234&status=BUSY")
-	if err != nil {
-		t.Fatal(err)
-	}
-	get.Body.Close()
-	if resp.StatusCode != 200 || get.StatusCode != 200 {
-		t.Fatalf("statuses %d, %d; Mobtexting wants exactly 200", resp.StatusCode, get.StatusCode)
-	}
-	events := lines(t, out)
-	if len(events) != 2 || !strings.Contains(events[0], `"To":"91886713XXXX"`) || !strings.Contains(events[1], `"Status":"BUSY"`) {
-		t.Errorf("printed %q", events)
+	if resp.StatusCode != 200 || string(b) != "ok\n" {
+		t.Errorf("healthz %d %q", resp.StatusCode, b)
 	}
 }

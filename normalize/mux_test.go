@@ -1,0 +1,150 @@
+package normalize
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/elks"
+	"github.com/telhook/telhook/obd"
+	"github.com/telhook/telhook/pbx3cx"
+)
+
+var quiet = WithSharedOptions(telhook.WithLogger(slog.New(slog.DiscardHandler)))
+
+type collector struct {
+	mu     sync.Mutex
+	events []Event
+	fail   error
+}
+
+func (c *collector) fn(_ context.Context, ev Event) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.events = append(c.events, ev)
+	return c.fail
+}
+
+// readSpy fails the test when the body is read.
+type readSpy struct{ t *testing.T }
+
+func (r readSpy) Read([]byte) (int, error) {
+	r.t.Error("the body was read before verification")
+	return 0, io.EOF
+}
+
+func TestMux(t *testing.T) {
+	elksSMS := "id=s1&from=%2B46706861004&to=%2B46706860000&message=Hej"
+	tests := []struct {
+		name         string
+		opts         []MuxOption
+		method, path string
+		body         string
+		header       [2]string
+		status       int
+		respBody     string
+		events       int
+		reason       string
+	}{
+		{"elks", nil, "POST", "/elks", elksSMS, [2]string{}, 204, "", 1, "46elks at /elks: 204, no reply"},
+		{"elks below", nil, "POST", "/elks/sms", elksSMS, [2]string{}, 204, "", 1, "and below it"},
+		{"obd exact 200", nil, "POST", "/obd", `{"to": 91886713XXXX, "status": "ANSWER",}`, [2]string{}, 200, "", 1, "Mobtexting gets exactly 200"},
+		{"obd compose", nil, "GET", "/obd/compose?id=c1&to=918867131234&status=BUSY", "", [2]string{}, 200, "", 1, "composed GET"},
+		{"obd challenge", []MuxOption{WithOptions(OBD, obd.WithChallengeKey("k"))}, "POST", "/obd", `{"validation_key":"k","challenge":"c1"}`, [2]string{},
+			200, `{"challenge":"c1"}`, 0, "the challenge is answered by the obd handler, no event"},
+		{"pbx3cx GET", nil, "GET", "/pbx3cx?event=ringing&callerid=420774852629&user=800&id=230102104542_15-0", "", [2]string{}, 200, "", 1, "legacy GET"},
+		{"oncall", nil, "POST", "/oncall", `{"uuid":"u1","event_type":"answered","event_time":"2025-09-22T12:56:38Z"}`, [2]string{}, 200, "", 1, "Wavix"},
+		{"elks verifier", []MuxOption{WithOptions(Elks, telhook.WithVerifier(telhook.QueryToken("key", "s")))}, "POST", "/elks", elksSMS, [2]string{},
+			401, "", 0, "each path has its own verifier"},
+		{"other path unaffected", []MuxOption{WithOptions(Elks, telhook.WithVerifier(telhook.QueryToken("key", "s")))}, "POST", "/oncall",
+			`{"uuid":"u1","event_type":"answered","event_time":"2025-09-22T12:56:38Z"}`, [2]string{}, 200, "", 1, "46elks' secret does not guard Wavix"},
+		{"auto elks", nil, "POST", "/auto", elksSMS, [2]string{}, 204, "", 1, "auto: a 46elks form, answered as 46elks"},
+		{"auto obd", nil, "POST", "/auto", `{"bridge": 91806828XXXX, "to": 91886713XXXX, "status": "ANSWER",}`, [2]string{}, 200, "", 1, "auto: the Mobtexting excerpt"},
+		{"auto pbx3cx url", nil, "POST", "/auto", `https://pbx:5001/webapi/recording/230102185935_18-1-1.mp3`, [2]string{}, 200, "", 1, "auto: a bare recording URL"},
+		{"auto unknown", nil, "POST", "/auto", `{"hello":"world"}`, [2]string{}, 400,
+			"auto: normalize: cannot tell which provider sent this request: telhook: unknown event\n", 0, "auto: nobody's webhook"},
+		{"auto verifier", []MuxOption{WithOptions(Auto, telhook.WithVerifier(telhook.BearerToken("a")))}, "POST", "/auto", elksSMS,
+			[2]string{"Authorization", "Bearer a"}, 204, "", 1, "auto: its own verifier, the provider's handler does not verify again"},
+		{"auto refused", []MuxOption{WithOptions(Auto, telhook.WithVerifier(telhook.BearerToken("a")))}, "POST", "/auto", elksSMS,
+			[2]string{}, 401, "", 0, "auto: refused"},
+		{"elks call action", []MuxOption{WithElksCalls(func(context.Context, *elks.CallEvent) (elks.Action, error) {
+			return elks.Connect{To: "+46704508449"}, nil
+		})}, "POST", "/elks", "callid=c1&result=newincoming&from=%2B46706861004&to=%2B46706860000&direction=incoming", [2]string{},
+			200, `{"connect":"+46704508449"}`, 1, "46elks call hooks still get actions"},
+		{"elks call no action", nil, "POST", "/elks", "callid=c1&result=newincoming", [2]string{}, 204, "", 1, "no WithElksCalls: 204, the call ends"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &collector{}
+			srv := httptest.NewServer(NewMux(c.fn, append(tt.opts, quiet)...))
+			defer srv.Close()
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, body)
+			if tt.header[0] != "" {
+				req.Header.Set(tt.header[0], tt.header[1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || string(b) != tt.respBody {
+				t.Errorf("answer %d %q, want %d %q (%s)", resp.StatusCode, b, tt.status, tt.respBody, tt.reason)
+			}
+			if len(c.events) != tt.events {
+				t.Errorf("%d events, want %d (%s)", len(c.events), tt.events, tt.reason)
+			}
+		})
+	}
+}
+
+func TestMuxAutoVerifiesBeforeReading(t *testing.T) {
+	h := NewMux(func(context.Context, Event) error { return nil }, quiet, WithOptions(Auto, telhook.WithVerifier(telhook.BearerToken("a"))))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/auto", readSpy{t}))
+	if rec.Code != 401 {
+		t.Errorf("status %d, want 401", rec.Code)
+	}
+}
+
+func TestMuxCallbackError(t *testing.T) {
+	c := &collector{fail: errors.New("queue full")}
+	h := NewMux(c.fn, quiet)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/oncall", strings.NewReader(`{"uuid":"u1","event_type":"answered","event_time":"2025-09-22T12:56:38Z"}`)))
+	if rec.Code != 500 {
+		t.Errorf("a failing callback answered %d, want 500 so that the provider retries", rec.Code)
+	}
+}
+
+func TestMuxTracker(t *testing.T) {
+	var calls []pbx3cx.Call
+	tr := pbx3cx.NewTracker(func(c pbx3cx.Call) { calls = append(calls, c) })
+	h := NewMux(func(context.Context, Event) error { return nil }, quiet, WithTracker(tr))
+	for _, q := range []string{
+		"event=dialing&callerid=420774852629&user=102&id=230102184431_17-0",
+		"event=outgoing&callerid=420774852629&user=102&finishtype=Missed&transfer=False&did=&title=Unanswered%20call%20to%20420774852629&id=230102184431_17-0",
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/pbx3cx?"+q, nil))
+	}
+	tr.Flush()
+	if len(calls) != 1 || !calls[0].Missed {
+		t.Fatalf("tracked %+v, want one missed call", calls)
+	}
+	ev, err := From(calls[0])
+	if err != nil || ev.Call.State != Missed || ev.Call.From != "102" || ev.Call.To != "+420774852629" {
+		t.Errorf("normalized tracked call %+v, %v", ev.Call, err)
+	}
+}

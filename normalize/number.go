@@ -1,0 +1,65 @@
+package normalize
+
+import (
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Number returns raw in E.164 form ("+46723175800") where that can be
+// derived, and raw as sent (trimmed) where it cannot:
+//
+//	"+46723175800"                 already E.164: kept
+//	"46723175800", "420774852629"  a country code without '+': "+46723175800", "+420774852629"
+//	"05552221133" with region TR   a national number: "+905552221133"
+//	"202", "800"                   an extension: kept
+//	"91806828XXXX", "TestElk",     letters: kept exactly (phonenumbers would
+//	"MAKECALL"                     turn them into keypad digits)
+//	"0701234567" with no region    national, with no region to read it in: kept
+//
+// region is an ISO 3166 code ("SE", "TR", "IN"), or "" for none. A number
+// is only rewritten when the result is a valid number of its country.
+func Number(raw, region string) string {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return ""
+	}
+	digits := s
+	plus := strings.HasPrefix(s, "+")
+	if plus {
+		digits = s[1:]
+	}
+	for i := 0; i < len(digits); i++ {
+		if c := digits[i]; c < '0' || c > '9' {
+			return s // letters, masks, separators: never parsed
+		}
+	}
+	if plus || len(digits) < 7 { // E.164 already, or an extension
+		return s
+	}
+	region = strings.ToUpper(region)
+	if region != "" && strings.HasPrefix(digits, "0") {
+		if e, ok := valid(digits, region); ok {
+			return e
+		}
+	}
+	if e, ok := valid("+"+digits, ""); ok {
+		return e
+	}
+	if region != "" {
+		if e, ok := valid(digits, region); ok {
+			return e
+		}
+	}
+	return s
+}
+
+// valid parses s in region and returns its E.164 form when it is a valid
+// number.
+func valid(s, region string) (string, bool) {
+	n, err := phonenumbers.Parse(s, region)
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
+}

@@ -1,0 +1,35 @@
+package normalize
+
+import "testing"
+
+func TestNumber(t *testing.T) {
+	tests := []struct {
+		raw, region, want, reason string
+	}{
+		{"+46723175800", "", "+46723175800", "already E.164"},
+		{" +46723175800 ", "", "+46723175800", "trimmed"},
+		{"46723175800", "", "+46723175800", "Swedish mobile with its country code, no '+'"},
+		{"420774852629", "", "+420774852629", "Czech, from the 3CX GET examples"},
+		{"17653889567", "", "+17653889567", "US, from Wavix's example"},
+		{"14302287001", "", "+14302287001", "Wavix post-call"},
+		{"918867131234", "", "+918867131234", "India, Mobtexting with real digits"},
+		{"05552221133", "TR", "+905552221133", "national Turkish with the region"},
+		{"05552221133", "tr", "+905552221133", "region in any case"},
+		{"05552221133", "", "05552221133", "national with no region: as sent"},
+		{"202", "TR", "202", "an extension"},
+		{"800", "", "800", "an IVR number"},
+		{"91806828XXXX", "IN", "91806828XXXX", "masked: letters are never turned into keypad digits"},
+		{"TestElk", "SE", "TestElk", "an alphanumeric sender"},
+		{"MAKECALL", "", "MAKECALL", "a word"},
+		{"flow:220", "IN", "flow:220", "a Mobtexting IVR flow"},
+		{"+4600100100", "", "+4600100100", "46elks client numbers are already '+': kept even where invalid"},
+		{"12345678901234", "", "12345678901234", "digits that are no valid number anywhere: as sent"},
+		{"", "SE", "", "empty"},
+		{"DID-420222000320", "", "DID-420222000320", "a 3CX DID rule name"},
+	}
+	for _, tt := range tests {
+		if got := Number(tt.raw, tt.region); got != tt.want {
+			t.Errorf("Number(%q, %q) = %q, want %q (%s)", tt.raw, tt.region, got, tt.want, tt.reason)
+		}
+	}
+}
