@@ -135,8 +135,8 @@ func (n Normalizer) elksCallEnd(ev *elks.CallEnd) *Call {
 var obdStates = map[string]string{
 	"ANSWER": Completed, "COMPLETED": Completed, "RECEIVED": Completed,
 	"NOANSWER": Missed, "MISSED": Missed,
-	"BUSY":   Busy,
-	"CANCEL": Cancelled,
+	"BUSY":       Busy,
+	"CANCEL":     Cancelled,
 	"CONGESTION": Failed, "CHANUNAVAIL": Failed,
 }
 

@@ -122,4 +122,3 @@ func TestGoldenNormalized(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-

@@ -65,20 +65,20 @@ const (
 
 // Call is a call, or one step of one, in any provider's words made common.
 type Call struct {
-	ID            string        `json:"id"`                       // the provider's call id
-	Direction     string        `json:"direction"`                // Inbound, Outbound or ""
-	From          string        `json:"from"`                     // E.164 where it can be derived (see Number), else as sent
-	To            string        `json:"to"`                       // likewise
-	State         string        `json:"state"`                    // Initiated, Ringing, ...; "" when the provider's word maps to none
-	ProviderState string        `json:"provider_state"`           // the provider's own word: "ANSWER", "success", "incomingcall_started"
-	Agent         string        `json:"agent,omitempty"`          // who took the call: a 3CX extension, the number 46elks connected
-	Digits        string        `json:"digits,omitempty"`         // DTMF digits entered (46elks IVR, Wavix collect)
-	Tag           string        `json:"tag,omitempty"`            // the caller-supplied tag (Wavix)
-	StartedAt     time.Time     `json:"started_at,omitzero"`      // when the call began
-	AnsweredAt    time.Time     `json:"answered_at,omitzero"`     // when it was answered
-	EndedAt       time.Time     `json:"ended_at,omitzero"`        // when it ended
-	Duration      time.Duration `json:"duration,omitempty"`       // talk time
-	Recordings    []Recording   `json:"recordings,omitempty"`     // recordings known with this event
+	ID            string        `json:"id"`                   // the provider's call id
+	Direction     string        `json:"direction"`            // Inbound, Outbound or ""
+	From          string        `json:"from"`                 // E.164 where it can be derived (see Number), else as sent
+	To            string        `json:"to"`                   // likewise
+	State         string        `json:"state"`                // Initiated, Ringing, ...; "" when the provider's word maps to none
+	ProviderState string        `json:"provider_state"`       // the provider's own word: "ANSWER", "success", "incomingcall_started"
+	Agent         string        `json:"agent,omitempty"`      // who took the call: a 3CX extension, the number 46elks connected
+	Digits        string        `json:"digits,omitempty"`     // DTMF digits entered (46elks IVR, Wavix collect)
+	Tag           string        `json:"tag,omitempty"`        // the caller-supplied tag (Wavix)
+	StartedAt     time.Time     `json:"started_at,omitzero"`  // when the call began
+	AnsweredAt    time.Time     `json:"answered_at,omitzero"` // when it was answered
+	EndedAt       time.Time     `json:"ended_at,omitzero"`    // when it ended
+	Duration      time.Duration `json:"duration,omitempty"`   // talk time
+	Recordings    []Recording   `json:"recordings,omitempty"` // recordings known with this event
 }
 
 // Message is a text or multimedia message, or a report on one.
