@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/testfix"
 )
 
 // quiet is a logger for tests; logs(t) returns one that records its lines.
@@ -455,38 +456,26 @@ func TestHandlerConcurrent(t *testing.T) {
 func BenchmarkHandler(b *testing.B) {
 	h := NewHandler(Callbacks{OnSMS: func(context.Context, *SMS) (Reply, error) { return Reply{}, nil }},
 		telhook.WithLogger(quiet), telhook.WithDeduplicator(nil))
-	benchHandler(b, h)
+	testfix.BenchHandler(b, h, http.StatusNoContent, smsRequest)
 }
 
 // BenchmarkHandlerDefaults is BenchmarkHandler with the default in-memory
 // deduplicator (every request a new id, as in real traffic).
 func BenchmarkHandlerDefaults(b *testing.B) {
 	h := NewHandler(Callbacks{OnSMS: func(context.Context, *SMS) (Reply, error) { return Reply{}, nil }}, telhook.WithLogger(quiet))
-	benchHandler(b, h)
+	testfix.BenchHandler(b, h, http.StatusNoContent, smsRequest)
 }
 
 // BenchmarkHandlerBaseline is the floor: a bare net/http handler that reads
 // the body and answers 204, over the same in-process round trip.
 func BenchmarkHandlerBaseline(b *testing.B) {
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusNoContent)
-	})
-	benchHandler(b, h)
+	testfix.BenchHandler(b, testfix.Bare(http.StatusNoContent), http.StatusNoContent, smsRequest)
 }
 
-func benchHandler(b *testing.B, h http.Handler) {
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		i++
-		body := fmt.Appendf(nil, "direction=incoming&id=s%032d&from=%%2B46706861004&to=%%2B46706860000&created=2018-07-13T13%%3A57%%3A23.741000&message=Hello%%20how%%20are%%20you%%3F", i)
-		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusNoContent {
-			b.Fatalf("status %d", rec.Code)
-		}
-	}
+// smsRequest is a typical incoming SMS with a new id for iteration i.
+func smsRequest(i int) *http.Request {
+	body := fmt.Appendf(nil, "direction=incoming&id=s%032d&from=%%2B46706861004&to=%%2B46706860000&created=2018-07-13T13%%3A57%%3A23.741000&message=Hello%%20how%%20are%%20you%%3F", i)
+	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -160,4 +161,25 @@ func TestWithChallengeKeyEmptyPanics(t *testing.T) {
 		}
 	}()
 	NewHandler(Callbacks{}, WithChallengeKey(""))
+}
+
+// reportRequest is a standard report with a new mid for iteration i.
+func reportRequest(i int) *http.Request {
+	body := fmt.Appendf(nil, `{"bridge": "918068281234", "from": "918919521234", "to": "918867131234", "source": "OBD", "mid": "m-%d", "flow_id": 123, "start_at": "2021-04-09 16:27:39", "end_at": "2021-04-09 16:27:55", "duration": "23", "status": "ANSWER", "recording_url": "https://media.example.com/rec/5f1c.mp3"}`, i)
+	req := httptest.NewRequest(http.MethodPost, "/mobtexting", bytes.NewReader(body))
+	req.Header.Set("content-type", "application/json")
+	return req
+}
+
+// BenchmarkHandler is one in-process round trip with default options (the
+// in-memory deduplicator on; every report new).
+func BenchmarkHandler(b *testing.B) {
+	h := NewHandler(Callbacks{OnReport: func(context.Context, *Report) error { return nil }}, quiet)
+	testfix.BenchHandler(b, h, http.StatusOK, reportRequest)
+}
+
+// BenchmarkHandlerBaseline is the floor: a bare handler that reads the body
+// and answers 200.
+func BenchmarkHandlerBaseline(b *testing.B) {
+	testfix.BenchHandler(b, testfix.Bare(http.StatusOK), http.StatusOK, reportRequest)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/testfix"
 )
 
 var quiet = telhook.WithLogger(slog.New(slog.DiscardHandler))
@@ -384,27 +385,17 @@ func TestHandlerConcurrent(t *testing.T) {
 // de-duplication off (every request would be a duplicate otherwise).
 func BenchmarkHandler(b *testing.B) {
 	h := NewHandler(Callbacks{OnCallEvent: func(context.Context, *CallEvent) error { return nil }}, quiet, telhook.WithDeduplicator(nil))
-	benchHandler(b, h)
+	testfix.BenchHandler(b, h, http.StatusOK, qaRequest)
 }
 
 // BenchmarkHandlerBaseline is the floor: a bare net/http handler that reads
 // the body and answers 200.
 func BenchmarkHandlerBaseline(b *testing.B) {
-	benchHandler(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusOK)
-	}))
+	testfix.BenchHandler(b, testfix.Bare(http.StatusOK), http.StatusOK, qaRequest)
 }
 
-func benchHandler(b *testing.B, h http.Handler) {
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/wavix", bytes.NewReader(qaBody))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d", rec.Code)
-		}
-	}
+func qaRequest(int) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "/wavix", bytes.NewReader(qaBody))
+	req.Header.Set("Content-Type", "application/json")
+	return req
 }

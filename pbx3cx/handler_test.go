@@ -1,8 +1,10 @@
 package pbx3cx
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/testfix"
 )
 
 var quiet = telhook.WithLogger(slog.New(slog.DiscardHandler))
@@ -177,4 +180,22 @@ func TestHandlerCallbackError(t *testing.T) {
 	if status := send(t, srv.URL, `{"Event":"ringing","Id":"1_1-0"}`); status != 500 {
 		t.Errorf("status %d, want 500", status)
 	}
+}
+
+// eventRequest is a K2M ringing event with a new call id for iteration i.
+func eventRequest(i int) *http.Request {
+	body := fmt.Appendf(nil, `{"Event":"ringing","Callerid":"05552221133","User":"820","Usertype":"queue","Did":"","Id":"230307114903_%d-0"}`, i)
+	return httptest.NewRequest(http.MethodPost, "/3cx", bytes.NewReader(body))
+}
+
+// BenchmarkHandler is one in-process round trip with default options.
+func BenchmarkHandler(b *testing.B) {
+	h := NewHandler(Callbacks{OnEvent: func(context.Context, *Event) error { return nil }}, quiet)
+	testfix.BenchHandler(b, h, http.StatusOK, eventRequest)
+}
+
+// BenchmarkHandlerBaseline is the floor: a bare handler that reads the body
+// and answers 200.
+func BenchmarkHandlerBaseline(b *testing.B) {
+	testfix.BenchHandler(b, testfix.Bare(http.StatusOK), http.StatusOK, eventRequest)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/telhook/telhook/internal/testfix"
 	"io"
 	"reflect"
 	"strings"
@@ -394,6 +395,11 @@ func TestSourceKeysAgreesWithDecoder(t *testing.T) {
 }
 
 func FuzzRepair(f *testing.F) {
+	for _, dir := range []struct{ provider, ext string }{{"pbx3cx", ".txt"}, {"obd", ".json"}, {"oncall", ".json"}} {
+		for _, name := range testfix.Names(f, dir.provider, dir.ext) { // what providers really send, broken or not
+			f.Add(testfix.Read(f, dir.provider, name, dir.ext))
+		}
+	}
 	for _, tc := range repairCases() {
 		f.Add([]byte(tc.in))
 	}

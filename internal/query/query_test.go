@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/telhook/telhook/internal/testfix"
 )
 
 func known(k string) bool { return k == "id" || k == "event" || k == "title" }
@@ -62,6 +64,11 @@ func TestParse(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"event=ringing&id=1", "title=a b (0:07)&id=2", "url=https://h/?a=1&b=2&id=3", "x=%zz&y=+1", "a&b"} {
 		f.Add(s)
+	}
+	for _, name := range testfix.Names(f, "pbx3cx", ".txt") { // the 3CX GET scheme as documented
+		if b := testfix.Read(f, "pbx3cx", name, ".txt"); !strings.HasPrefix(string(b), "{") {
+			f.Add(string(b))
+		}
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		pairs, err := Parse(raw, known)

@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,8 +21,28 @@ import (
 	"github.com/telhook/telhook"
 )
 
-// Dir is testdata/<provider>, seen from a package directory.
-func Dir(provider string) string { return filepath.Join("..", "testdata", provider) }
+// Dir is testdata/<provider> of the module, from whichever package
+// directory the test runs in.
+func Dir(provider string) string { return filepath.Join(root(), "testdata", provider) }
+
+// root is the module's directory: the nearest parent with a go.mod.
+func root() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ".."
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			if rel, err := filepath.Rel(dir, d); err == nil {
+				return rel
+			}
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return ".."
+		}
+	}
+}
 
 // Read returns testdata/<provider>/<name><ext>.
 func Read(t testing.TB, provider, name, ext string) []byte {
@@ -93,4 +116,30 @@ func OutcomeOf(ev any, err error) Outcome {
 		}
 	}
 	return o
+}
+
+// Bare is the floor every handler benchmark is measured against: a bare
+// net/http handler that reads the body and answers status.
+func Bare(status int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(status)
+	})
+}
+
+// BenchHandler runs one in-process round trip of h per iteration, with the
+// request next(i) makes for iteration i (a new id each time, so that a
+// deduplicator never short-circuits), and wants status.
+func BenchHandler(b *testing.B, h http.Handler, status int, next func(i int) *http.Request) {
+	b.Helper()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, next(i))
+		if rec.Code != status {
+			b.Fatalf("status %d, want %d: %s", rec.Code, status, rec.Body)
+		}
+	}
 }

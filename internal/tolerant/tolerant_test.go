@@ -174,3 +174,36 @@ func BenchmarkParseTimeBaseline(b *testing.B) {
 		}
 	}
 }
+
+// FuzzPhone: Phone restores a '+' or changes nothing, never more.
+func FuzzPhone(f *testing.F) {
+	for _, s := range []string{" 46706861004", "+46706861004", " TestElk", " ", "", " 4670 6861004"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Phone(s)
+		if got != s && got != "+"+s[1:] {
+			t.Fatalf("Phone(%q) = %q", s, got)
+		}
+	})
+}
+
+// FuzzSeconds: an accepted value is a whole, non-negative number of seconds
+// that reads back the same.
+func FuzzSeconds(f *testing.F) {
+	for _, s := range []string{"15", " 8 ", "0", "-1", "9223372037", "1.5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := Seconds(s)
+		if err != nil {
+			return
+		}
+		if d < 0 || d%time.Second != 0 {
+			t.Fatalf("Seconds(%q) = %v", s, d)
+		}
+		if again, err := Seconds(strconv.FormatInt(int64(d/time.Second), 10)); err != nil || again != d {
+			t.Fatalf("Seconds(%q) = %v does not read back: %v, %v", s, d, again, err)
+		}
+	})
+}

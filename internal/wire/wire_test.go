@@ -1,0 +1,101 @@
+package wire
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/testfix"
+)
+
+func TestForm(t *testing.T) {
+	tests := []struct {
+		body   string
+		want   url.Values
+		field  string
+		cause  error
+		reason string
+	}{
+		{"a=1&b=%2B2\r\n", url.Values{"a": {"1"}, "b": {"+2"}}, "", nil, "trailing line breaks are no part of the last value"},
+		{"a=1&a=1", url.Values{"a": {"1", "1"}}, "", nil, "a key repeated with one value"},
+		{"a=1&a=2", nil, "a", ErrRepeated, "a key repeated with two values"},
+		{"a=%zz", nil, "a", ErrEscape, "a bad escape names its field"},
+		{"%zz=1", nil, "%zz", ErrEscape, "a bad escape in a key"},
+		{"a=1;b=2", nil, "a", errSemicolon, "';' is no separator"},
+		{"a=%FF", nil, "a", ErrUTF8, "not UTF-8"},
+		{"", nil, "", ErrEmpty, "empty"},
+		{"\r\n", nil, "", ErrEmpty, "only a line break"},
+		{strings.Repeat("a=1&", MaxFields), nil, "", ErrTooMany, "bounded"},
+	}
+	for _, tt := range tests {
+		got, err := Form("test", []byte(tt.body))
+		var de *telhook.DecodeError
+		switch {
+		case tt.cause == nil && err != nil:
+			t.Errorf("Form(%.30q) error %v (%s)", tt.body, err, tt.reason)
+		case tt.cause != nil && (!errors.As(err, &de) || de.Field != tt.field || !errors.Is(err, tt.cause) || de.Provider != "test"):
+			t.Errorf("Form(%.30q) error %#v, want field %q, cause %v (%s)", tt.body, err, tt.field, tt.cause, tt.reason)
+		}
+		if diff := cmp.Diff(tt.want, got); tt.cause == nil && diff != "" {
+			t.Errorf("Form(%.30q) (-want +got) %s:\n%s", tt.body, tt.reason, diff)
+		}
+	}
+}
+
+func TestErrorCutsValue(t *testing.T) {
+	long := strings.Repeat("é", 100) // two bytes a rune: the cut must not split one
+	e := Error("p", "f", long, ErrMissing)
+	if len(e.Value) > 70 || !strings.HasSuffix(e.Value, "…") || strings.ContainsRune(e.Value, '\uFFFD') {
+		t.Errorf("Value %q: want at most 64 bytes on a rune boundary and an ellipsis", e.Value)
+	}
+}
+
+type wireThing struct {
+	ID   string `form:"id" validate:"required"`
+	Name string `form:"name"`
+}
+
+func TestDecodeAndExtra(t *testing.T) {
+	v := url.Values{"id": {"7"}, "name": {"x"}, "other": {"y"}}
+	var w wireThing
+	if err := Decode("test", &w, v); err != nil || w.ID != "7" || w.Name != "x" {
+		t.Fatalf("Decode = %+v, %v", w, err)
+	}
+	if diff := cmp.Diff(map[string]string{"other": "y"}, Extra(v, Fields(wireThing{}), nil)); diff != "" {
+		t.Errorf("Extra (-want +got):\n%s", diff)
+	}
+	var de *telhook.DecodeError
+	if err := Decode("test", &wireThing{}, url.Values{"name": {"x"}}); !errors.As(err, &de) || de.Field != "id" || !errors.Is(err, ErrMissing) {
+		t.Errorf("a missing required field: %v, want one naming id", err)
+	}
+}
+
+// FuzzForm: any body either parses into values that are valid UTF-8 and
+// agree on every repeated key, or fails with a DecodeError naming the
+// provider; never more than MaxFields fields.
+func FuzzForm(f *testing.F) {
+	for _, name := range testfix.Names(f, "elks", ".form") {
+		f.Add(testfix.Read(f, "elks", name, ".form"))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		v, err := Form("test", body)
+		if err != nil {
+			var de *telhook.DecodeError
+			if !errors.As(err, &de) || de.Provider != "test" || len(de.Value) > 70 {
+				t.Fatalf("error %v (%T)", err, err)
+			}
+			return
+		}
+		if len(v) > MaxFields {
+			t.Fatalf("%d fields", len(v))
+		}
+		if err := Check("test", v); err != nil {
+			t.Fatalf("Form accepted what Check refuses: %v", err)
+		}
+	})
+}
+
