@@ -98,4 +98,3 @@ func FuzzForm(f *testing.F) {
 		}
 	})
 }
-
