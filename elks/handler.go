@@ -98,7 +98,7 @@ const jsonType = "application/json"
 func (cb *Callbacks) delivery(ev Event, fallback *core.Answer) core.Delivery {
 	switch ev := ev.(type) {
 	case *SMS:
-		d := core.Delivery{Kind: "sms", Event: ev, Key: "sms:" + ev.ID}
+		d := core.Delivery{Kind: "sms", Event: ev, Key: core.Key("sms", ev.ID)}
 		if cb.OnSMS != nil {
 			d.Handle = func(ctx context.Context) (core.Answer, error) {
 				reply, err := cb.OnSMS(ctx, ev)
@@ -111,13 +111,13 @@ func (cb *Callbacks) delivery(ev Event, fallback *core.Answer) core.Delivery {
 		}
 		return d
 	case *MMS:
-		return acknowledge("mms", ev, "mms:"+ev.ID, cb.OnMMS)
+		return acknowledge("mms", ev, core.Key("mms", ev.ID), cb.OnMMS)
 	case *DeliveryReport:
-		return acknowledge("delivery_report", ev, "dlr:"+ev.ID+":"+ev.Status, cb.OnDeliveryReport)
+		return acknowledge("delivery_report", ev, core.Key("dlr", ev.ID, ev.Status), cb.OnDeliveryReport)
 	case *Recording:
-		return acknowledge("recording", ev, "rec:"+ev.CallID+":"+ev.WAV, cb.OnRecording)
+		return acknowledge("recording", ev, core.Key("rec", ev.CallID, ev.WAV), cb.OnRecording)
 	case *CallEnd:
-		return acknowledge("call_end", ev, "end:"+ev.ID, cb.OnCallEnd)
+		return acknowledge("call_end", ev, core.Key("end", ev.ID), cb.OnCallEnd)
 	case *CallEvent:
 		d := core.Delivery{Kind: "call", Event: ev, Fallback: fallback}
 		if cb.OnCall != nil {

@@ -2,11 +2,9 @@ package obd
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -17,7 +15,7 @@ import (
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/core"
-	"github.com/telhook/telhook/internal/jsonfix"
+	"github.com/telhook/telhook/internal/jsonobj"
 	"github.com/telhook/telhook/internal/query"
 	"github.com/telhook/telhook/internal/tolerant"
 	"github.com/telhook/telhook/internal/wire"
@@ -167,7 +165,7 @@ func (d *Decoder) bodyValues(contentType string, body []byte) (map[string]string
 	}
 	mt, params, _ := mime.ParseMediaType(contentType)
 	switch {
-	case b[0] == '{':
+	case b[0] == '{' || mt == "application/json":
 		return jsonValues(b)
 	case mt == "multipart/form-data":
 		return multipartValues(b, params["boundary"])
@@ -223,51 +221,38 @@ func multipartValues(body []byte, boundary string) (map[string]string, error) {
 	}
 }
 
-// jsonValues reads a flat JSON object; scalars keep their text exactly.
+// jsonValues reads a flat JSON object; scalars keep their text exactly. A
+// key sent twice with different values is refused (a map would keep the
+// last one, silently).
 func jsonValues(body []byte) (map[string]string, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		fixed, ferr := jsonfix.Repair(body)
-		if ferr != nil {
-			return nil, wire.Error(provider, "", "", fmt.Errorf("invalid JSON, and not repairable: %w", ferr))
-		}
-		raw = nil
-		if err := json.Unmarshal(fixed, &raw); err != nil {
-			return nil, wire.Error(provider, "", "", fmt.Errorf("invalid JSON: %w", err))
-		}
+	members, err := jsonobj.Parse(body)
+	if err != nil {
+		return nil, memberError(err)
 	}
-	values := make(map[string]string, len(raw))
-	for _, k := range slices.Sorted(maps.Keys(raw)) { // sorted: errors do not depend on map order
-		s, err := scalar(raw[k])
-		if err != nil {
-			return nil, wire.Error(provider, k, string(raw[k]), err)
+	values := make(map[string]string, len(members))
+	for _, m := range members {
+		s, ok := jsonobj.Scalar(m.Value)
+		if !ok {
+			return nil, wire.Error(provider, m.Key, string(m.Value), errNotScalar)
 		}
-		values[k] = s
+		if prev, dup := values[m.Key]; dup && prev != s {
+			return nil, wire.Error(provider, m.Key, s, wire.ErrRepeated)
+		}
+		values[m.Key] = s
 	}
 	return values, nil
 }
 
-var errNotScalar = errors.New("not a string, number or boolean")
-
-func scalar(v json.RawMessage) (string, error) {
-	v = bytes.TrimSpace(v)
-	switch {
-	case !utf8.Valid(v):
-		return "", wire.ErrUTF8
-	case len(v) == 0 || v[0] == '{' || v[0] == '[':
-		return "", errNotScalar
-	case string(v) == "null":
-		return "", nil
-	case v[0] == '"':
-		if bytes.IndexByte(v, '\\') < 0 { // validated by json.Unmarshal: nothing to unescape
-			return string(v[1 : len(v)-1]), nil
-		}
-		var s string
-		err := json.Unmarshal(v, &s)
-		return s, err
+// memberError names the member a jsonobj error is about.
+func memberError(err error) error {
+	var me *jsonobj.MemberError
+	if errors.As(err, &me) {
+		return wire.Error(provider, me.Key, me.Value, me.Err)
 	}
-	return string(v), nil // a number (every digit kept) or true/false
+	return wire.Error(provider, "", "", err)
 }
+
+var errNotScalar = errors.New("not a string, number or boolean")
 
 // maxNumber bounds bridge, from and to: E.164 has at most 15 digits, and
 // masks ("91806828XXXX") or IVR flows ("flow:220") are short too.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/telhook/telhook"
@@ -128,5 +127,5 @@ func sameKey(want [32]byte, got string) bool {
 
 // reportKey identifies a report by what a resend of it repeats.
 func reportKey(r *Report) string {
-	return strings.Join([]string{r.Source, r.MID, r.WebhookID, r.ID, r.To, r.StartAt.String(), r.Status}, "|")
+	return core.Key(r.Source, r.MID, r.WebhookID, r.ID, r.To, core.Instant(r.StartAt), r.Status)
 }

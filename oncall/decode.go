@@ -13,6 +13,7 @@ import (
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/core"
 	"github.com/telhook/telhook/internal/jsonfix"
+	"github.com/telhook/telhook/internal/jsonobj"
 	"github.com/telhook/telhook/internal/tolerant"
 	"github.com/telhook/telhook/internal/wire"
 )
@@ -165,22 +166,15 @@ var (
 	errTooDeep   = fmt.Errorf("nested deeper than %d levels", maxDepth)
 )
 
-// member is one member of a JSON object: its key, unescaped, its value as
-// sent, and how deeply the value nests (a scalar 0, {} 1). key and val may
-// point into the body: they are read, never kept.
-type member struct {
-	key, val []byte
-	depth    int
-}
 
 // object is the members of one JSON object, in the order sent.
-type object []member
+type object []jsonobj.Member
 
 // get returns the value of the first member named k.
 func (o object) get(k string) ([]byte, bool) {
 	for i := range o {
-		if string(o[i].key) == k {
-			return o[i].val, true
+		if o[i].Key == k {
+			return o[i].Value, true
 		}
 	}
 	return nil, false
@@ -211,103 +205,33 @@ func readObject(body []byte) (object, error) {
 	if b[0] != '{' { // valid JSON, but an array, a string, null, ...
 		return nil, wire.Error(provider, "", "", errNotObject)
 	}
-	o := split(b, 16) // a call event has 13
+	o := object(jsonobj.Split(b))
 	for _, m := range o {
-		if m.depth >= maxDepth { // with the top-level object, one level more
-			return nil, wire.Error(provider, string(m.key), "", errTooDeep)
+		if m.Depth >= maxDepth { // with the top-level object, one level more
+			return nil, wire.Error(provider, m.Key, "", errTooDeep)
 		}
 	}
 	return o, o.duplicate("")
 }
 
-// split returns the members of b, a valid JSON object, with room for n
-// before it grows.
-func split(b []byte, n int) object {
-	o := make(object, 0, n)
-	i := skipSpace(b, 1)
-	for i < len(b) && b[i] == '"' {
-		end := stringEnd(b, i)
-		key := b[i+1 : end-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			s, _ := scalar(b[i:end])
-			key = []byte(s)
-		}
-		i = skipSpace(b, skipSpace(b, end)+1) // past the ':'
-		vend, depth := valueEnd(b, i)
-		o = append(o, member{key: key, val: b[i:vend], depth: depth})
-		if i = skipSpace(b, vend); i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
-	}
-	return o
-}
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
 
-// stringEnd returns the index after the string that starts at b[i].
-func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return len(b)
-}
 
-// valueEnd returns the index after the valid JSON value that starts at
-// b[i], and how deeply it nests.
-func valueEnd(b []byte, i int) (end, depth int) {
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i), 0
-	case '{', '[':
-		level := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = stringEnd(b, i) - 1
-			case '{', '[':
-				level++
-				depth = max(depth, level)
-			case '}', ']':
-				if level--; level == 0 {
-					return i + 1, depth
-				}
-			}
-		}
-		return len(b), depth
-	}
-	for ; i < len(b); i++ { // a number, true, false or null
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\r', '\n':
-			return i, 0
-		}
-	}
-	return i, 0
-}
 
 // duplicate refuses the first key repeated with a different value. A key
 // repeated with the same value is harmless: get reads the first.
 func (o object) duplicate(path string) error {
 	conflict := func(i, j int) error {
-		if sameJSON(o[i].val, o[j].val) {
+		if jsonobj.Same(o[i].Value, o[j].Value) {
 			return nil
 		}
-		s, _ := scalar(o[j].val)
-		return wire.Error(provider, path+string(o[j].key), s, wire.ErrRepeated)
+		s, _ := scalar(o[j].Value)
+		return wire.Error(provider, path+o[j].Key, s, wire.ErrRepeated)
 	}
 	if len(o) <= 32 {
 		for j := 1; j < len(o); j++ {
 			for i := range j {
-				if bytes.Equal(o[i].key, o[j].key) {
+				if o[i].Key == o[j].Key {
 					if err := conflict(i, j); err != nil {
 						return err
 					}
@@ -319,38 +243,29 @@ func (o object) duplicate(path string) error {
 	}
 	first := make(map[string]int, len(o))
 	for j, m := range o {
-		if i, ok := first[string(m.key)]; ok {
+		if i, ok := first[m.Key]; ok {
 			if err := conflict(i, j); err != nil {
 				return err
 			}
 			continue
 		}
-		first[string(m.key)] = j
+		first[m.Key] = j
 	}
 	return nil
 }
 
-// sameJSON reports whether two valid JSON values are the same text once
-// insignificant whitespace is dropped.
-func sameJSON(a, b []byte) bool {
-	if bytes.Equal(a, b) {
-		return true
-	}
-	var ca, cb bytes.Buffer
-	return json.Compact(&ca, a) == nil && json.Compact(&cb, b) == nil && bytes.Equal(ca.Bytes(), cb.Bytes())
-}
 
 // utf8Error names the member holding the bytes that are not UTF-8 when the
 // body is JSON enough to tell (json.Valid does not look at UTF-8).
 func utf8Error(b []byte) error {
 	if b[0] == '{' && json.Valid(b) {
-		for _, m := range split(b, 16) {
+		for _, m := range jsonobj.Split(b) {
 			switch {
-			case !utf8.Valid(m.key):
-				return wire.Error(provider, strings.ToValidUTF8(string(m.key), "\uFFFD"), "", wire.ErrUTF8)
-			case !utf8.Valid(m.val):
-				s, _ := scalar([]byte(strings.ToValidUTF8(string(m.val), "\uFFFD")))
-				return wire.Error(provider, string(m.key), s, wire.ErrUTF8)
+			case !utf8.ValidString(m.Key):
+				return wire.Error(provider, strings.ToValidUTF8(m.Key, "\uFFFD"), "", wire.ErrUTF8)
+			case !utf8.Valid(m.Value):
+				s, _ := scalar([]byte(strings.ToValidUTF8(string(m.Value), "\uFFFD")))
+				return wire.Error(provider, m.Key, s, wire.ErrUTF8)
 			}
 		}
 	}
@@ -539,7 +454,7 @@ func (r *reader) object(key string) reader {
 		r.fail(key, s, errNotObject)
 		return reader{path: r.path + key + "."}
 	}
-	o := split(v, 4) // event_payload and its payload have 2 or 3
+	o := object(jsonobj.Split(v))
 	if err := o.duplicate(r.path + key + "."); err != nil && r.err == nil {
 		r.err = err
 	}
@@ -555,7 +470,7 @@ func (r *reader) alias(primary, legacy string) string {
 	bok = bok && b[0] != 'n'
 	switch {
 	case aok && bok:
-		if !sameJSON(a, b) {
+		if !jsonobj.Same(a, b) {
 			s, _ := scalar(b)
 			r.fail(legacy, s, fmt.Errorf("disagrees with %q", primary))
 		}
@@ -595,13 +510,13 @@ func (r *reader) payload(extra map[string]string) (Payload, map[string]string) {
 // into (allocated on first use).
 func (r *reader) extra(known map[string]bool, into map[string]string) map[string]string {
 	for _, m := range r.o {
-		if known[string(m.key)] {
+		if known[m.Key] {
 			continue
 		}
 		if into == nil {
 			into = make(map[string]string, len(r.o))
 		}
-		into[r.path+string(m.key)], _ = scalar(m.val)
+		into[r.path+m.Key], _ = scalar(m.Value)
 	}
 	return into
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/config"
@@ -87,31 +85,9 @@ func acknowledge[E any](kind string, ev E, key string, fn func(context.Context, 
 // happened, when, and the payload. Each part is length-prefixed, so no
 // value can be read as two.
 func callKey(ev *CallEvent) string {
-	b := make([]byte, 0, 128)
-	b = append(b, "call:"...)
-	for _, s := range []string{ev.UUID, ev.EventType, ev.Payload.Type, ev.Payload.Status, ev.Payload.Reason, ev.Payload.PlaybackID, ev.Payload.Digits} {
-		b = appendPart(b, s)
-	}
-	return string(appendTime(b, ev.EventTime))
+	p := ev.Payload
+	return core.Key("call", ev.UUID, ev.EventType, p.Type, p.Status, p.Reason, p.PlaybackID, p.Digits, core.Instant(ev.EventTime))
 }
 
 // postKey identifies a PostCall: there is one per call.
-func postKey(pc *PostCall) string {
-	b := make([]byte, 0, 64)
-	b = append(b, "post:"...)
-	b = appendPart(b, pc.UUID)
-	return string(appendTime(b, pc.Date))
-}
-
-func appendPart(b []byte, s string) []byte {
-	b = strconv.AppendInt(b, int64(len(s)), 10)
-	b = append(b, ':')
-	return append(b, s...)
-}
-
-// appendTime writes the instant, whatever zone it was sent in.
-func appendTime(b []byte, t time.Time) []byte {
-	b = strconv.AppendInt(b, t.Unix(), 10)
-	b = append(b, '.')
-	return strconv.AppendInt(b, int64(t.Nanosecond()), 10)
-}
+func postKey(pc *PostCall) string { return core.Key("post", pc.UUID, core.Instant(pc.Date)) }

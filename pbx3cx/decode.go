@@ -5,19 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/core"
-	"github.com/telhook/telhook/internal/jsonfix"
+	"github.com/telhook/telhook/internal/jsonobj"
 	"github.com/telhook/telhook/internal/query"
 	"github.com/telhook/telhook/internal/tolerant"
 	"github.com/telhook/telhook/internal/wire"
@@ -123,68 +120,43 @@ func knownKey(k string) bool {
 }
 
 func decodeJSON(b []byte) (*Event, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		fixed, ferr := jsonfix.Repair(b)
-		if ferr != nil {
-			return nil, wire.Error(provider, "", "", fmt.Errorf("invalid JSON, and not repairable: %w", ferr))
+	members, err := jsonobj.Parse(b)
+	if err != nil {
+		var me *jsonobj.MemberError
+		if errors.As(err, &me) {
+			return nil, wire.Error(provider, me.Key, me.Value, me.Err)
 		}
-		raw = nil
-		if err := json.Unmarshal(fixed, &raw); err != nil {
-			return nil, wire.Error(provider, "", "", fmt.Errorf("invalid JSON: %w", err))
-		}
+		return nil, wire.Error(provider, "", "", err)
 	}
-	fields := make(map[string]string, len(raw))
-	names := make(map[string]string, len(raw))
+	fields := make(map[string]string, len(members))
+	names := make(map[string]string, len(members))
 	var urls []string
-	for _, key := range slices.Sorted(maps.Keys(raw)) { // sorted: errors do not depend on map order
-		v := raw[key]
-		k := strings.ToLower(key)
+	for _, m := range members { // in the order sent: errors name the first bad member
+		k := strings.ToLower(m.Key)
 		if k == "fileurls" || k == "files" {
-			list, err := jsonStrings(v)
+			list, err := jsonStrings(m.Value)
 			if err != nil {
-				return nil, wire.Error(provider, key, string(v), err)
+				return nil, wire.Error(provider, m.Key, string(m.Value), err)
 			}
 			urls = append(urls, list...)
 			continue
 		}
-		s, err := jsonScalar(v)
-		if err != nil {
-			return nil, wire.Error(provider, key, string(v), err)
+		s, ok := jsonobj.Scalar(m.Value)
+		if !ok {
+			return nil, wire.Error(provider, m.Key, string(m.Value), errNotScalar)
 		}
+		// The same key twice, in any case, must agree: a map would keep
+		// the last one silently.
 		if prev, dup := fields[k]; dup && prev != s {
-			return nil, wire.Error(provider, key, s, wire.ErrRepeated)
+			return nil, wire.Error(provider, m.Key, s, wire.ErrRepeated)
 		}
-		fields[k], names[k] = s, key
+		fields[k], names[k] = s, m.Key
 	}
 	return build(fields, names, urls)
 }
 
 var errNotScalar = errors.New("not a string, number or boolean")
 
-// jsonScalar reads a JSON string, number, boolean or null as text; numbers
-// keep every digit as sent.
-func jsonScalar(v json.RawMessage) (string, error) {
-	v = bytes.TrimSpace(v)
-	switch {
-	case len(v) == 0:
-		return "", errNotScalar
-	case !utf8.Valid(v):
-		return "", wire.ErrUTF8 // never replaced with U+FFFD behind the sender's back
-	case v[0] == '"':
-		if bytes.IndexByte(v, '\\') < 0 { // already validated by json.Unmarshal: no escapes to undo
-			return string(v[1 : len(v)-1]), nil
-		}
-		var s string
-		err := json.Unmarshal(v, &s)
-		return s, err
-	case string(v) == "null":
-		return "", nil
-	case v[0] == '{' || v[0] == '[':
-		return "", errNotScalar
-	}
-	return string(v), nil // a number or true/false: valid JSON, kept verbatim
-}
 
 // jsonStrings reads a list of URLs: an array of strings, or one string.
 func jsonStrings(v json.RawMessage) ([]string, error) {
@@ -192,8 +164,8 @@ func jsonStrings(v json.RawMessage) ([]string, error) {
 	if err := json.Unmarshal(v, &list); err == nil {
 		return list, nil
 	}
-	s, err := jsonScalar(v)
-	if err != nil || s == "" {
+	s, ok := jsonobj.Scalar(v)
+	if !ok || s == "" {
 		return nil, errors.New("not a list of URLs")
 	}
 	return []string{s}, nil

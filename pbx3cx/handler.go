@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/config"
@@ -71,14 +70,6 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 
 // dedupKey identifies an event by what a resend of it repeats.
 func dedupKey(ev *Event) string {
-	var b strings.Builder
-	for _, s := range []string{ev.Type, ev.ID, ev.User, ev.FinishType, ev.TransferType, strconv.FormatInt(int64(ev.Duration), 10)} {
-		b.WriteString(s)
-		b.WriteByte('|')
-	}
-	for _, u := range ev.RecordingURLs {
-		b.WriteString(u)
-		b.WriteByte('|')
-	}
-	return b.String()
+	parts := append([]string{ev.Type, ev.ID, ev.User, ev.FinishType, ev.TransferType, strconv.FormatInt(int64(ev.Duration), 10)}, ev.RecordingURLs...)
+	return core.Key(parts...)
 }

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -108,6 +109,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer putBuf(buf)
 	body, err := readBody(w, r, h.limit, buf, h.spec.Provider)
 	if err != nil {
+		var re *readError
+		if errors.As(err, &re) {
+			h.fail(w, r, slog.LevelWarn, err, slog.Any("cause", re.cause))
+			return
+		}
 		h.fail(w, r, slog.LevelWarn, err)
 		return
 	}
@@ -266,10 +272,18 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, buf *bytes.Bu
 		if errors.As(err, &mbe) {
 			return nil, fmt.Errorf("%w: %w", telhook.ErrTooLarge, mbe)
 		}
-		return nil, &telhook.DecodeError{Provider: provider, Err: fmt.Errorf("reading body: %w", err)}
+		return nil, &telhook.DecodeError{Provider: provider, Err: &readError{cause: err}}
 	}
 	return buf.Bytes(), nil
 }
+
+// readError is a body that broke off. Its text is what the caller is told,
+// so it carries no detail of the network (addresses, timeouts): that goes
+// to the log, and stays reachable with errors.Is and errors.As.
+type readError struct{ cause error }
+
+func (e *readError) Error() string { return "the body could not be read" }
+func (e *readError) Unwrap() error { return e.cause }
 
 func tooLarge(limit int64) error {
 	return fmt.Errorf("%w: %w", telhook.ErrTooLarge, &http.MaxBytesError{Limit: limit})
@@ -280,4 +294,28 @@ func tooLarge(limit int64) error {
 func ReadBody(r *http.Request, provider string) ([]byte, error) {
 	var buf bytes.Buffer
 	return readBody(nil, r, config.DefaultMaxBodyBytes, &buf, provider)
+}
+
+// Key joins the parts of a de-duplication key so that no two lists of
+// parts give the same key: each part is written with its length first
+// ("3:sms14:s70df59…"), so no separator inside a value can be mistaken for
+// one between values.
+func Key(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p) + 4
+	}
+	b := make([]byte, 0, n)
+	for _, p := range parts {
+		b = strconv.AppendInt(b, int64(len(p)), 10)
+		b = append(b, ':')
+		b = append(b, p...)
+	}
+	return string(b)
+}
+
+// Instant writes t as the instant it is, whatever zone it was sent in, for
+// use in a Key.
+func Instant(t time.Time) string {
+	return strconv.FormatInt(t.Unix(), 10) + "." + strconv.Itoa(t.Nanosecond())
 }

@@ -34,7 +34,9 @@ func (d *fakeDedup) Forget(_ context.Context, key string) error {
 
 type failingBody struct{}
 
-func (failingBody) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+var errConnReset = errors.New("read tcp 10.0.0.7:8080->10.0.0.9:51234: connection reset")
+
+func (failingBody) Read([]byte) (int, error) { return 0, errConnReset }
 
 // spec is a provider that decodes any body into one delivery.
 func spec(handle func(context.Context) (Answer, error), decodeErr error) Spec {
@@ -70,8 +72,8 @@ func TestCore(t *testing.T) {
 		{"forget fails", spec(func(context.Context) (Answer, error) { return Answer{}, errors.New("cb failed") }, nil),
 			[]config.Option{telhook.WithDeduplicator(&fakeDedup{forgetErr: errors.New("cannot forget")})},
 			strings.NewReader("k1"), 500, "cannot forget", nil, "a deduplicator that cannot forget is logged: the retry may be dropped"},
-		{"body read fails", spec(ok, nil), nil, failingBody{}, 400, "connection reset", telhook.ErrMalformed,
-			"a body that breaks off mid-read is malformed, named for the provider"},
+		{"body read fails", spec(ok, nil), nil, failingBody{}, 400, "connection reset", errConnReset,
+			"a body that breaks off mid-read is malformed, named for the provider; the cause is logged and reachable, not told"},
 		{"decoder returns a plain error", spec(ok, errors.New("odd")), nil, strings.NewReader("x"), 400, "odd", telhook.ErrMalformed,
 			"every decoding failure reaches the error handler as a DecodeError"},
 		{"custom verifier", spec(ok, nil), []config.Option{telhook.WithVerifier(verifierFunc(func(*http.Request) error { return errors.New("nope") }))},
@@ -99,6 +101,9 @@ func TestCore(t *testing.T) {
 			}
 			if !strings.Contains(logs.String(), tt.log) {
 				t.Errorf("log lacks %q (%s):\n%s", tt.log, tt.reason, logs.String())
+			}
+			if strings.Contains(rec.Body.String(), "10.0.0") {
+				t.Errorf("the answer tells the caller about the network: %q", rec.Body.String())
 			}
 			if tt.errWant != nil && !errors.Is(gotErr, tt.errWant) {
 				t.Errorf("error handler got %v, want one matching %v (%s)", gotErr, tt.errWant, tt.reason)
@@ -169,5 +174,20 @@ func BenchmarkCore(b *testing.B) {
 	for b.Loop() {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
+	}
+}
+
+func TestKeyNeverCollides(t *testing.T) {
+	pairs := [][2][]string{
+		{{"s1:sent", "delivered"}, {"s1", "sent:delivered"}},
+		{{"m|w", "x"}, {"m", "w|x"}},
+		{{"1_1-0|x", "821"}, {"1_1-0", "x|821"}},
+		{{"", "a"}, {"a", ""}},
+		{{"1:a"}, {"1", "a"}},
+	}
+	for _, p := range pairs {
+		if Key(p[0]...) == Key(p[1]...) {
+			t.Errorf("Key(%q) == Key(%q): two webhooks would be one", p[0], p[1])
+		}
 	}
 }

@@ -145,9 +145,19 @@ func badPair(provider, s string, err error) error {
 var errSemicolon = errors.New("';' is not a field separator")
 
 // Decode fills dst, a pointer to a wire struct with `form` tags, from values
-// and validates its `validate` tags.
+// and validates its `validate` tags. Only keys spelled exactly as a tag
+// reach the struct: gorilla/schema matches keys in any case, and with both
+// "id" and "ID" sent, map order would pick the value. Other spellings are
+// the caller's to keep (Extra).
 func Decode(provider string, dst any, values url.Values) error {
-	if err := decoder.Decode(dst, values); err != nil {
+	known := Fields(dst)
+	exact := make(url.Values, len(known))
+	for k := range known {
+		if v, ok := values[k]; ok {
+			exact[k] = v
+		}
+	}
+	if err := decoder.Decode(dst, exact); err != nil {
 		return schemaError(provider, values, err)
 	}
 	return Validate(provider, dst)

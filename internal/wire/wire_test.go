@@ -98,3 +98,18 @@ func FuzzForm(f *testing.F) {
 		}
 	})
 }
+
+// Keys are matched exactly: with "id" and "ID" both sent, "id" wins every
+// time and "ID" is the caller's extra field.
+func TestDecodeExactKeys(t *testing.T) {
+	v := url.Values{"id": {"s1"}, "ID": {"s2"}}
+	for range 200 {
+		var w wireThing
+		if err := Decode("test", &w, v); err != nil || w.ID != "s1" {
+			t.Fatalf("Decode = %+v, %v: want id's value, always", w, err)
+		}
+	}
+	if diff := cmp.Diff(map[string]string{"ID": "s2"}, Extra(v, Fields(wireThing{}), nil)); diff != "" {
+		t.Errorf("Extra (-want +got):\n%s", diff)
+	}
+}
