@@ -166,7 +166,6 @@ var (
 	errTooDeep   = fmt.Errorf("nested deeper than %d levels", maxDepth)
 )
 
-
 // object is the members of one JSON object, in the order sent.
 type object []jsonobj.Member
 
@@ -214,10 +213,6 @@ func readObject(body []byte) (object, error) {
 	return o, o.duplicate("")
 }
 
-
-
-
-
 // duplicate refuses the first key repeated with a different value. A key
 // repeated with the same value is harmless: get reads the first.
 func (o object) duplicate(path string) error {
@@ -253,7 +248,6 @@ func (o object) duplicate(path string) error {
 	}
 	return nil
 }
-
 
 // utf8Error names the member holding the bytes that are not UTF-8 when the
 // body is JSON enough to tell (json.Valid does not look at UTF-8).

@@ -157,7 +157,6 @@ func decodeJSON(b []byte) (*Event, error) {
 
 var errNotScalar = errors.New("not a string, number or boolean")
 
-
 // jsonStrings reads a list of URLs: an array of strings, or one string.
 func jsonStrings(v json.RawMessage) ([]string, error) {
 	var list []string
