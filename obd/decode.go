@@ -231,14 +231,15 @@ func jsonValues(body []byte) (map[string]string, error) {
 	}
 	values := make(map[string]string, len(members))
 	for _, m := range members {
+		key := string(m.Key)
 		s, ok := jsonobj.Scalar(m.Value)
 		if !ok {
-			return nil, wire.Error(provider, m.Key, string(m.Value), errNotScalar)
+			return nil, wire.Error(provider, key, string(m.Value), errNotScalar)
 		}
-		if prev, dup := values[m.Key]; dup && prev != s {
-			return nil, wire.Error(provider, m.Key, s, wire.ErrRepeated)
+		if prev, dup := values[key]; dup && prev != s {
+			return nil, wire.Error(provider, key, s, wire.ErrRepeated)
 		}
-		values[m.Key] = s
+		values[key] = s
 	}
 	return values, nil
 }

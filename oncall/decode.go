@@ -172,7 +172,7 @@ type object []jsonobj.Member
 // get returns the value of the first member named k.
 func (o object) get(k string) ([]byte, bool) {
 	for i := range o {
-		if o[i].Key == k {
+		if string(o[i].Key) == k {
 			return o[i].Value, true
 		}
 	}
@@ -207,7 +207,7 @@ func readObject(body []byte) (object, error) {
 	o := object(jsonobj.Split(b))
 	for _, m := range o {
 		if m.Depth >= maxDepth { // with the top-level object, one level more
-			return nil, wire.Error(provider, m.Key, "", errTooDeep)
+			return nil, wire.Error(provider, string(m.Key), "", errTooDeep)
 		}
 	}
 	return o, o.duplicate("")
@@ -221,12 +221,12 @@ func (o object) duplicate(path string) error {
 			return nil
 		}
 		s, _ := scalar(o[j].Value)
-		return wire.Error(provider, path+o[j].Key, s, wire.ErrRepeated)
+		return wire.Error(provider, path+string(o[j].Key), s, wire.ErrRepeated)
 	}
 	if len(o) <= 32 {
 		for j := 1; j < len(o); j++ {
 			for i := range j {
-				if o[i].Key == o[j].Key {
+				if bytes.Equal(o[i].Key, o[j].Key) {
 					if err := conflict(i, j); err != nil {
 						return err
 					}
@@ -238,13 +238,13 @@ func (o object) duplicate(path string) error {
 	}
 	first := make(map[string]int, len(o))
 	for j, m := range o {
-		if i, ok := first[m.Key]; ok {
+		if i, ok := first[string(m.Key)]; ok {
 			if err := conflict(i, j); err != nil {
 				return err
 			}
 			continue
 		}
-		first[m.Key] = j
+		first[string(m.Key)] = j
 	}
 	return nil
 }
@@ -255,11 +255,11 @@ func utf8Error(b []byte) error {
 	if b[0] == '{' && json.Valid(b) {
 		for _, m := range jsonobj.Split(b) {
 			switch {
-			case !utf8.ValidString(m.Key):
-				return wire.Error(provider, strings.ToValidUTF8(m.Key, "\uFFFD"), "", wire.ErrUTF8)
+			case !utf8.Valid(m.Key):
+				return wire.Error(provider, strings.ToValidUTF8(string(m.Key), "\uFFFD"), "", wire.ErrUTF8)
 			case !utf8.Valid(m.Value):
 				s, _ := scalar([]byte(strings.ToValidUTF8(string(m.Value), "\uFFFD")))
-				return wire.Error(provider, m.Key, s, wire.ErrUTF8)
+				return wire.Error(provider, string(m.Key), s, wire.ErrUTF8)
 			}
 		}
 	}
@@ -504,13 +504,13 @@ func (r *reader) payload(extra map[string]string) (Payload, map[string]string) {
 // into (allocated on first use).
 func (r *reader) extra(known map[string]bool, into map[string]string) map[string]string {
 	for _, m := range r.o {
-		if known[m.Key] {
+		if known[string(m.Key)] {
 			continue
 		}
 		if into == nil {
 			into = make(map[string]string, len(r.o))
 		}
-		into[r.path+m.Key], _ = scalar(m.Value)
+		into[r.path+string(m.Key)], _ = scalar(m.Value)
 	}
 	return into
 }

@@ -132,25 +132,26 @@ func decodeJSON(b []byte) (*Event, error) {
 	names := make(map[string]string, len(members))
 	var urls []string
 	for _, m := range members { // in the order sent: errors name the first bad member
-		k := strings.ToLower(m.Key)
+		key := string(m.Key)
+		k := strings.ToLower(key)
 		if k == "fileurls" || k == "files" {
 			list, err := jsonStrings(m.Value)
 			if err != nil {
-				return nil, wire.Error(provider, m.Key, string(m.Value), err)
+				return nil, wire.Error(provider, key, string(m.Value), err)
 			}
 			urls = append(urls, list...)
 			continue
 		}
 		s, ok := jsonobj.Scalar(m.Value)
 		if !ok {
-			return nil, wire.Error(provider, m.Key, string(m.Value), errNotScalar)
+			return nil, wire.Error(provider, key, string(m.Value), errNotScalar)
 		}
 		// The same key twice, in any case, must agree: a map would keep
 		// the last one silently.
 		if prev, dup := fields[k]; dup && prev != s {
-			return nil, wire.Error(provider, m.Key, s, wire.ErrRepeated)
+			return nil, wire.Error(provider, key, s, wire.ErrRepeated)
 		}
-		fields[k], names[k] = s, m.Key
+		fields[k], names[k] = s, key
 	}
 	return build(fields, names, urls)
 }

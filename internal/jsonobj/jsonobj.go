@@ -19,11 +19,12 @@ import (
 	"github.com/telhook/telhook/internal/jsonfix"
 )
 
-// Member is one member of an object. Key is unescaped; Value is the raw
-// JSON value, pointing into the input. Depth is how deeply the value nests
-// (0 for a scalar).
+// Member is one member of an object. Key is unescaped; Key and Value point
+// into the input (a key with escapes is a copy), so reading them costs no
+// allocation: compare with string(m.Key) == "…", which the compiler does not
+// copy. Depth is how deeply the value nests (0 for a scalar).
 type Member struct {
-	Key   string
+	Key   []byte
 	Value []byte
 	Depth int
 }
@@ -38,9 +39,11 @@ func Split(b []byte) []Member {
 	i := skipSpace(b, 1)
 	for i < len(b) && b[i] == '"' {
 		end := stringEnd(b, i)
-		key := string(b[i+1 : end-1])
-		if bytes.IndexByte(b[i:end], '\\') >= 0 {
-			_ = json.Unmarshal(b[i:end], &key) // valid JSON: cannot fail
+		key := b[i+1 : end-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var s string
+			_ = json.Unmarshal(b[i:end], &s) // valid JSON: cannot fail
+			key = []byte(s)
 		}
 		i = skipSpace(b, skipSpace(b, end)+1) // past the ':'
 		vend, depth := valueEnd(b, i)
@@ -174,8 +177,8 @@ func Parse(body []byte) ([]Member, error) {
 	members := Split(b)
 	if !utf8.Valid(b) {
 		for _, m := range members {
-			if !utf8.ValidString(m.Key) || !utf8.Valid(m.Value) {
-				return nil, &MemberError{Key: strings.ToValidUTF8(m.Key, "\uFFFD"), Value: strings.ToValidUTF8(string(m.Value), "\uFFFD"), Err: ErrUTF8}
+			if !utf8.Valid(m.Key) || !utf8.Valid(m.Value) {
+				return nil, &MemberError{Key: strings.ToValidUTF8(string(m.Key), "\uFFFD"), Value: strings.ToValidUTF8(string(m.Value), "\uFFFD"), Err: ErrUTF8}
 			}
 		}
 		return nil, ErrUTF8
