@@ -165,6 +165,7 @@ func (c *muxConfig) obdCompose(fn func(context.Context, Event) error) http.Handl
 // verified accepts every request: the /auto path verified it already.
 type verified struct{}
 
+// Verify accepts: the /auto path has verified the request already.
 func (verified) Verify(*http.Request) error { return nil }
 
 // autoHandler verifies, recognises the provider and hands the request on.
@@ -173,6 +174,7 @@ type autoHandler struct {
 	handlers map[Provider]http.Handler
 }
 
+// ServeHTTP verifies, recognises the provider and hands the request on.
 func (a *autoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	onErr := a.cfg.ErrorHandler
 	if onErr == nil {

@@ -898,9 +898,14 @@ func sortCalls(calls []Call) {
 // memoryStore is the default TrackerStore.
 type memoryStore map[string]*CallState
 
+// Load implements TrackerStore.
 func (m memoryStore) Load(id string) (*CallState, error) { return m[id], nil }
-func (m memoryStore) Save(st *CallState) error           { m[st.ID] = st; return nil }
-func (m memoryStore) Delete(id string) error             { delete(m, id); return nil }
+
+// Save implements TrackerStore.
+func (m memoryStore) Save(st *CallState) error { m[st.ID] = st; return nil }
+
+// Delete implements TrackerStore.
+func (m memoryStore) Delete(id string) error { delete(m, id); return nil }
 
 func cloneEvent(ev *Event) Event {
 	c := *ev

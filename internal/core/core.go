@@ -282,7 +282,10 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, buf *bytes.Bu
 // to the log, and stays reachable with errors.Is and errors.As.
 type readError struct{ cause error }
 
+// Error is what the caller is told.
 func (e *readError) Error() string { return "the body could not be read" }
+
+// Unwrap returns the network error, for logs and errors.Is.
 func (e *readError) Unwrap() error { return e.cause }
 
 func tooLarge(limit int64) error {

@@ -20,10 +20,12 @@ type syntaxError struct {
 	off  int
 }
 
+// Error names what is wrong and where.
 func (e *syntaxError) Error() string {
 	return "jsonfix: " + e.what + " at byte " + strconv.Itoa(e.off)
 }
 
+// Unwrap makes every syntax error match ErrUnrepairable.
 func (e *syntaxError) Unwrap() error { return ErrUnrepairable }
 
 func fail(what string, off int) ([]byte, error) {
