@@ -192,8 +192,8 @@ func BenchmarkFrom(b *testing.B) {
 	}
 }
 
-// BenchmarkNumber prices phonenumbers: a country code without '+' is parsed
-// and validated against its metadata.
+// BenchmarkNumber is a number webhooks repeat: after the first call it
+// comes from the cache (BenchmarkNumberUncached prices phonenumbers).
 func BenchmarkNumber(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -38,6 +39,18 @@ func Number(raw, region string) string {
 		return s
 	}
 	region = strings.ToUpper(region)
+	key := region + "|" + s
+	if e, ok := cache.get(key); ok {
+		return e
+	}
+	e := parse(s, digits, region)
+	cache.put(key, e)
+	return e
+}
+
+// parse derives the E.164 form of a number of digits only (s is it as
+// sent), or returns s.
+func parse(s, digits, region string) string {
 	if region != "" && strings.HasPrefix(digits, "0") {
 		if e, ok := valid(digits, region); ok {
 			return e
@@ -62,4 +75,33 @@ func valid(s, region string) (string, bool) {
 		return "", false
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), true
+}
+
+// cache remembers what phonenumbers made of a number: parsing and
+// validating one costs about 15 µs, and webhooks repeat the same DIDs,
+// agents and customers. It holds at most cacheSize numbers; when full it
+// starts over, which keeps it bounded without bookkeeping per entry.
+var cache = numberCache{m: make(map[string]string, cacheSize)}
+
+const cacheSize = 4096
+
+type numberCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *numberCache) get(k string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *numberCache) put(k, v string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= cacheSize {
+		clear(c.m)
+	}
+	c.m[k] = v
 }

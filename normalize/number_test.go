@@ -33,3 +33,29 @@ func TestNumber(t *testing.T) {
 		}
 	}
 }
+
+// The cache changes no answer and stays bounded.
+func TestNumberCache(t *testing.T) {
+	for i := range 3 * cacheSize {
+		raw := "4672317" + string(rune('0'+i%10)) + "8" + string(rune('0'+(i/10)%10)) + string(rune('0'+(i/100)%10))
+		first, again := Number(raw, "SE"), Number(raw, "SE")
+		if first != again {
+			t.Fatalf("Number(%q) = %q, then %q from the cache", raw, first, again)
+		}
+		if n := len(cache.m); n > cacheSize {
+			t.Fatalf("cache holds %d numbers, over %d", n, cacheSize)
+		}
+	}
+	if Number("05552221133", "TR") != "+905552221133" || Number("05552221133", "") != "05552221133" {
+		t.Error("a cached number must be keyed by its region too")
+	}
+}
+
+// BenchmarkNumberUncached prices phonenumbers itself, every call a miss.
+func BenchmarkNumberUncached(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(cache.m)
+		Number("420774852629", "")
+	}
+}
