@@ -2,7 +2,6 @@ package normalize
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,7 +11,7 @@ import (
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
 	"github.com/telhook/telhook/internal/core"
-	"github.com/telhook/telhook/internal/jsonfix"
+	"github.com/telhook/telhook/internal/jsonobj"
 	"github.com/telhook/telhook/obd"
 	"github.com/telhook/telhook/oncall"
 	"github.com/telhook/telhook/pbx3cx"
@@ -145,16 +144,13 @@ func formKeys(s string) map[string]bool {
 }
 
 func detectJSON(b []byte) (Provider, bool) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		fixed, ferr := jsonfix.Repair(b)
-		if ferr != nil || json.Unmarshal(fixed, &raw) != nil {
-			return "", false
-		}
+	members, err := jsonobj.Parse(b)
+	if err != nil {
+		return "", false
 	}
-	keys := make(map[string]bool, len(raw))
-	for k := range raw {
-		keys[strings.ToLower(k)] = true
+	keys := make(map[string]bool, len(members))
+	for _, m := range members {
+		keys[strings.ToLower(string(m.Key))] = true
 	}
 	var found []Provider
 	if keys["uuid"] && anyKey(keys, "event_type", "event_time", "disposition", "charge", "per_minute") {

@@ -227,7 +227,7 @@ func multipartValues(body []byte, boundary string) (map[string]string, error) {
 func jsonValues(body []byte) (map[string]string, error) {
 	members, err := jsonobj.Parse(body)
 	if err != nil {
-		return nil, memberError(err)
+		return nil, wire.JSONError(provider, err)
 	}
 	values := make(map[string]string, len(members))
 	for _, m := range members {
@@ -242,15 +242,6 @@ func jsonValues(body []byte) (map[string]string, error) {
 		values[key] = s
 	}
 	return values, nil
-}
-
-// memberError names the member a jsonobj error is about.
-func memberError(err error) error {
-	var me *jsonobj.MemberError
-	if errors.As(err, &me) {
-		return wire.Error(provider, me.Key, me.Value, me.Err)
-	}
-	return wire.Error(provider, "", "", err)
 }
 
 var errNotScalar = errors.New("not a string, number or boolean")

@@ -8,11 +8,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/core"
-	"github.com/telhook/telhook/internal/jsonfix"
 	"github.com/telhook/telhook/internal/jsonobj"
 	"github.com/telhook/telhook/internal/tolerant"
 	"github.com/telhook/telhook/internal/wire"
@@ -159,7 +157,7 @@ func decodePostCall(o object) (Event, error) {
 
 // Errors wrapped in DecodeErrors by this package.
 var (
-	errNotObject = errors.New("not a JSON object")
+	errNotObject = jsonobj.ErrNotObject
 	errNotString = errors.New("not a string or number")
 	errNotTime   = errors.New("not a timestamp string")
 	errNotBool   = errors.New(`not a boolean (true, false, "true", "false")`)
@@ -181,30 +179,18 @@ func (o object) get(k string) ([]byte, bool) {
 
 func (o object) has(k string) bool { _, ok := o.get(k); return ok }
 
-// readObject reads the top-level object: the body is checked with
-// json.Valid, repaired only when that fails, and split into members.
+// readObject reads the top-level object (jsonobj.Parse: strict, repaired
+// only when that fails, split into members) and refuses members nested too
+// deeply and keys repeated with different values.
 func readObject(body []byte) (object, error) {
-	b := bytes.TrimSpace(body)
-	if len(b) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, wire.Error(provider, "", "", wire.ErrEmpty)
 	}
-	if !utf8.Valid(b) {
-		return nil, utf8Error(b)
+	members, err := jsonobj.Parse(body)
+	if err != nil {
+		return nil, wire.JSONError(provider, err)
 	}
-	if !json.Valid(b) {
-		fixed, err := jsonfix.Repair(b)
-		if err != nil {
-			return nil, wire.Error(provider, "", "", fmt.Errorf("invalid JSON, and not repairable: %w", err))
-		}
-		if !json.Valid(fixed) { // Repair promises valid JSON; split relies on it
-			return nil, wire.Error(provider, "", "", errors.New("invalid JSON after repair"))
-		}
-		b = fixed
-	}
-	if b[0] != '{' { // valid JSON, but an array, a string, null, ...
-		return nil, wire.Error(provider, "", "", errNotObject)
-	}
-	o := object(jsonobj.Split(b))
+	o := object(members)
 	for _, m := range o {
 		if m.Depth >= maxDepth { // with the top-level object, one level more
 			return nil, wire.Error(provider, string(m.Key), "", errTooDeep)
@@ -247,23 +233,6 @@ func (o object) duplicate(path string) error {
 		first[string(m.Key)] = j
 	}
 	return nil
-}
-
-// utf8Error names the member holding the bytes that are not UTF-8 when the
-// body is JSON enough to tell (json.Valid does not look at UTF-8).
-func utf8Error(b []byte) error {
-	if b[0] == '{' && json.Valid(b) {
-		for _, m := range jsonobj.Split(b) {
-			switch {
-			case !utf8.Valid(m.Key):
-				return wire.Error(provider, strings.ToValidUTF8(string(m.Key), "\uFFFD"), "", wire.ErrUTF8)
-			case !utf8.Valid(m.Value):
-				s, _ := scalar([]byte(strings.ToValidUTF8(string(m.Value), "\uFFFD")))
-				return wire.Error(provider, string(m.Key), s, wire.ErrUTF8)
-			}
-		}
-	}
-	return wire.Error(provider, "", "", wire.ErrUTF8)
 }
 
 // JSON value kinds, as scalar reports them: the first byte of the value.

@@ -27,7 +27,7 @@ const provider = "pbx3cx"
 // other method's body with Decode. It does not check the method or verify
 // the sender: NewHandler does both.
 func Parse(r *http.Request) (*Event, error) {
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+	if r.Method == http.MethodGet {
 		return DecodeQuery(r.URL.RawQuery)
 	}
 	body, err := core.ReadBody(r, provider)
@@ -122,11 +122,7 @@ func knownKey(k string) bool {
 func decodeJSON(b []byte) (*Event, error) {
 	members, err := jsonobj.Parse(b)
 	if err != nil {
-		var me *jsonobj.MemberError
-		if errors.As(err, &me) {
-			return nil, wire.Error(provider, me.Key, me.Value, me.Err)
-		}
-		return nil, wire.Error(provider, "", "", err)
+		return nil, wire.JSONError(provider, err)
 	}
 	fields := make(map[string]string, len(members))
 	names := make(map[string]string, len(members))

@@ -160,28 +160,37 @@ func (e *MemberError) Unwrap() error { return e.Err }
 
 // Parse reads the object providers send: strict JSON first, repaired by
 // jsonfix only when that fails, then split. Bytes that are not UTF-8 are
-// refused, naming the member that holds them when the body is JSON enough
-// to tell.
+// refused before any repair, naming the member that holds them when the
+// body is JSON enough to tell (json.Valid does not look at UTF-8).
 func Parse(body []byte) ([]Member, error) {
 	b := bytes.TrimSpace(body)
+	if !utf8.Valid(b) {
+		return nil, utf8Error(b)
+	}
 	if !json.Valid(b) {
 		fixed, err := jsonfix.Repair(b)
 		if err != nil {
 			return nil, fmt.Errorf("invalid JSON, and not repairable: %w", err)
 		}
+		if !json.Valid(fixed) { // Repair promises valid JSON; Split relies on it
+			return nil, errors.New("invalid JSON after repair")
+		}
 		b = fixed
 	}
-	if len(b) == 0 || b[0] != '{' {
+	if len(b) == 0 || b[0] != '{' { // valid JSON, but an array, a string, null, ...
 		return nil, ErrNotObject
 	}
-	members := Split(b)
-	if !utf8.Valid(b) {
-		for _, m := range members {
+	return Split(b), nil
+}
+
+func utf8Error(b []byte) error {
+	if len(b) > 0 && b[0] == '{' && json.Valid(b) {
+		for _, m := range Split(b) {
 			if !utf8.Valid(m.Key) || !utf8.Valid(m.Value) {
-				return nil, &MemberError{Key: strings.ToValidUTF8(string(m.Key), "\uFFFD"), Value: strings.ToValidUTF8(string(m.Value), "\uFFFD"), Err: ErrUTF8}
+				v, _ := Scalar([]byte(strings.ToValidUTF8(string(m.Value), "\uFFFD")))
+				return &MemberError{Key: strings.ToValidUTF8(string(m.Key), "\uFFFD"), Value: v, Err: ErrUTF8}
 			}
 		}
-		return nil, ErrUTF8
 	}
-	return members, nil
+	return ErrUTF8
 }

@@ -20,13 +20,14 @@ import (
 	"github.com/gorilla/schema"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/jsonobj"
 )
 
 // Errors wrapped in DecodeErrors by this package.
 var (
 	ErrMissing  = errors.New("required field is missing")
 	ErrRepeated = errors.New("field is repeated with different values")
-	ErrUTF8     = errors.New("not valid UTF-8")
+	ErrUTF8     = jsonobj.ErrUTF8 // one sentinel, whichever reader found the bytes
 	ErrEscape   = errors.New("invalid percent-encoding")
 	ErrEmpty    = errors.New("empty body")
 	ErrTooMany  = fmt.Errorf("more than %d fields", MaxFields)
@@ -49,6 +50,16 @@ func Error(provider, field, value string, err error) *telhook.DecodeError {
 		value = value[:cut] + "…"
 	}
 	return &telhook.DecodeError{Provider: provider, Field: field, Value: value, Err: err}
+}
+
+// JSONError turns an error of jsonobj.Parse into a DecodeError, naming
+// the member it is about when there is one.
+func JSONError(provider string, err error) *telhook.DecodeError {
+	var me *jsonobj.MemberError
+	if errors.As(err, &me) {
+		return Error(provider, me.Key, me.Value, me.Err)
+	}
+	return Error(provider, "", "", err)
 }
 
 // decoder and validate are configured once and safe for concurrent use.
