@@ -1,7 +1,6 @@
 package telhook
 
 import (
-	"container/list"
 	"context"
 	"hash/maphash"
 	"sync"
@@ -16,15 +15,20 @@ import (
 // moved: its window starts when it was first seen). size <= 0 means 10000
 // and ttl <= 0 means 24 hours, which covers the retries of every provider.
 //
-// Keys are kept as 64-bit hashes (hash/maphash, with a seed of its own per
-// Deduplicator), so an entry takes the same memory however long its key is.
-// Two different keys could share a hash, making a new webhook look like a
-// duplicate; with n keys remembered the chance for each new key is about
-// n/2^64, some 5e-16 for 10000 keys.
+// It is a [Claimer]: a webhook whose first delivery is still being handled
+// is reported [InFlight], and a key released as not handled is forgotten at
+// once. It also has the method Forget(ctx, key) error described at
+// [Deduplicator].
 //
-// The Deduplicator also has the method Forget(ctx, key) error described at
-// [Deduplicator]. It is safe for concurrent use; its memory is lost when the
-// process ends, so it does not de-duplicate across restarts or replicas.
+// Keys are kept as 64-bit hashes (hash/maphash, with a seed of its own per
+// Deduplicator) in a ring of fixed-size entries without pointers, so an
+// entry takes the same memory however long its key is and the garbage
+// collector has nothing to walk. Two different keys could share a hash,
+// making a new webhook look like a duplicate; with n keys remembered the
+// chance for each new key is about n/2^64, some 5e-16 for 10000 keys.
+//
+// It is safe for concurrent use; its memory is lost when the process ends,
+// so it does not de-duplicate across restarts or replicas.
 func NewMemoryDeduplicator(size int, ttl time.Duration) Deduplicator {
 	if size <= 0 {
 		size = config.DefaultDedupSize
@@ -36,16 +40,15 @@ func NewMemoryDeduplicator(size int, ttl time.Duration) Deduplicator {
 		size:  size,
 		ttl:   ttl,
 		seed:  maphash.MakeSeed(),
-		order: list.New(),
-		keys:  make(map[uint64]*list.Element),
+		index: make(map[uint64]uint32),
 		now:   time.Now,
 	}
 }
 
-// memoryDedup is a FIFO cache of key hashes with one expiry per entry.
-// Entries are kept in order of insertion (front: newest), which with one
-// ttl for all is also their order of expiry, so expired entries are always
-// at the back.
+// memoryDedup is a FIFO ring of key hashes with one expiry per entry. The
+// ring grows to size entries, then reuses the oldest one; with one ttl for
+// all, the oldest entry is also the first to expire. A removed entry keeps
+// its place in the ring, empty, until its turn comes round.
 type memoryDedup struct {
 	size int
 	ttl  time.Duration
@@ -53,67 +56,100 @@ type memoryDedup struct {
 	now  func() time.Time // time.Now; replaced by tests
 
 	mu    sync.Mutex
-	order *list.List               // of *dedupEntry, newest first
-	keys  map[uint64]*list.Element // hash → its element in order
+	ring  []dedupEntry      // at most size entries, oldest at next once full
+	next  int               // the entry to reuse next, once the ring is full
+	index map[uint64]uint32 // hash → its entry in ring
 }
 
 type dedupEntry struct {
-	hash    uint64
-	expires time.Time
+	hash     uint64
+	expires  int64 // Unix nanoseconds; 0: the entry is empty
+	inFlight bool  // claimed, not yet released
 }
 
-// Seen reports whether key was seen within the ttl, and records it when it
-// was not. It never fails; ctx is not used.
+// Seen reports whether key was seen within the ttl (or is in flight), and
+// records it as handled when it was not. It never fails; ctx is not used.
 func (d *memoryDedup) Seen(_ context.Context, key string) (bool, error) {
-	h := maphash.String(d.seed, key)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	now := d.now()
-	if e, ok := d.keys[h]; ok {
-		if now.Before(e.Value.(*dedupEntry).expires) {
-			return true, nil
-		}
-		d.remove(e)
-	}
-	// Drop the expired entries, oldest first.
-	for e := d.order.Back(); e != nil && !now.Before(e.Value.(*dedupEntry).expires); e = d.order.Back() {
-		d.remove(e)
-	}
-	expires := now.Add(d.ttl)
-	if d.order.Len() >= d.size {
-		// Full: reuse the oldest entry for the new key.
-		e := d.order.Back()
-		ent := e.Value.(*dedupEntry)
-		delete(d.keys, ent.hash)
-		ent.hash, ent.expires = h, expires
-		d.order.MoveToFront(e)
-		d.keys[h] = e
-		return false, nil
-	}
-	d.keys[h] = d.order.PushFront(&dedupEntry{hash: h, expires: expires})
-	return false, nil
+	return d.claim(key, false) != Claimed, nil
 }
 
-// Forget removes key, so that the next Seen for it reports false. It never
-// fails.
-func (d *memoryDedup) Forget(_ context.Context, key string) error {
+// Claim reports what is known of key: Duplicate when it was handled within
+// the ttl, InFlight when a delivery holds it now, and otherwise Claimed,
+// holding it for the caller until Release. It never fails.
+func (d *memoryDedup) Claim(_ context.Context, key string) (Claim, error) {
+	return d.claim(key, true), nil
+}
+
+// Release ends the claim on key: handled keeps the key for the rest of its
+// window, !handled forgets it so that the provider's retry is handled. It
+// never fails.
+func (d *memoryDedup) Release(_ context.Context, key string, handled bool) error {
 	h := maphash.String(d.seed, key)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if e, ok := d.keys[h]; ok {
-		d.remove(e)
+	i, ok := d.index[h]
+	if !ok || !d.ring[i].inFlight {
+		return nil // pushed out of a full ring meanwhile, or released twice
+	}
+	if handled {
+		d.ring[i].inFlight = false
+	} else {
+		d.remove(i)
 	}
 	return nil
 }
 
-func (d *memoryDedup) remove(e *list.Element) {
-	delete(d.keys, e.Value.(*dedupEntry).hash)
-	d.order.Remove(e)
+// Forget removes key, so that the next Seen or Claim for it finds nothing.
+// It never fails.
+func (d *memoryDedup) Forget(_ context.Context, key string) error {
+	h := maphash.String(d.seed, key)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if i, ok := d.index[h]; ok {
+		d.remove(i)
+	}
+	return nil
 }
 
-// entries returns the number of entries, expired or not.
+func (d *memoryDedup) claim(key string, inFlight bool) Claim {
+	h := maphash.String(d.seed, key)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now().UnixNano()
+	if i, ok := d.index[h]; ok {
+		e := &d.ring[i]
+		if now < e.expires {
+			if e.inFlight {
+				return InFlight
+			}
+			return Duplicate
+		}
+		d.remove(i)
+	}
+	e := dedupEntry{hash: h, expires: now + int64(d.ttl), inFlight: inFlight}
+	if len(d.ring) < d.size {
+		d.index[h] = uint32(len(d.ring))
+		d.ring = append(d.ring, e)
+		return Claimed
+	}
+	i := d.next
+	d.next = (d.next + 1) % d.size
+	if d.ring[i].expires != 0 {
+		delete(d.index, d.ring[i].hash)
+	}
+	d.ring[i] = e
+	d.index[h] = uint32(i)
+	return Claimed
+}
+
+func (d *memoryDedup) remove(i uint32) {
+	delete(d.index, d.ring[i].hash)
+	d.ring[i] = dedupEntry{}
+}
+
+// entries returns the number of keys held, expired or not.
 func (d *memoryDedup) entries() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.order.Len()
+	return len(d.index)
 }

@@ -138,8 +138,8 @@ func TestMemoryDeduplicator(t *testing.T) {
 }
 
 // TestMemoryDeduplicatorBounded checks that the number of entries never
-// exceeds size, that the map and the list agree, and that expired entries
-// are dropped.
+// exceeds size, that the ring and the index agree, and that expired
+// entries, kept until their place in the ring comes round, count as new.
 func TestMemoryDeduplicatorBounded(t *testing.T) {
 	tests := []struct {
 		reason      string
@@ -151,8 +151,8 @@ func TestMemoryDeduplicatorBounded(t *testing.T) {
 		{reason: "fewer keys than size", size: 100, inserts: 40, wantEntries: 40},
 		{reason: "exactly size keys", size: 100, inserts: 100, wantEntries: 100},
 		{reason: "ten times size", size: 100, inserts: 1000, wantEntries: 100},
-		{reason: "expired entries dropped on insert", size: 100, inserts: 50, advance: 2 * time.Minute, wantEntries: 1},
-		{reason: "expired entries dropped when full", size: 100, inserts: 500, advance: 2 * time.Minute, wantEntries: 1},
+		{reason: "expired entries stay until reused, bounded", size: 100, inserts: 50, advance: 2 * time.Minute, wantEntries: 50},
+		{reason: "expired entries reused when full", size: 100, inserts: 500, advance: 2 * time.Minute, wantEntries: 100},
 	}
 	for _, tc := range tests {
 		t.Run(tc.reason, func(t *testing.T) {
@@ -169,12 +169,17 @@ func TestMemoryDeduplicatorBounded(t *testing.T) {
 					t.Fatalf("after %d inserts: %d entries, more than size %d", i+1, n, tc.size)
 				}
 			}
-			type state struct{ List, Map int }
+			type state struct{ Ring, Index int }
 			d.mu.Lock()
-			got := state{List: d.order.Len(), Map: len(d.keys)}
+			got := state{Ring: len(d.ring), Index: len(d.index)}
 			d.mu.Unlock()
-			if diff := cmp.Diff(state{List: tc.wantEntries, Map: tc.wantEntries}, got); diff != "" {
+			if diff := cmp.Diff(state{Ring: min(tc.inserts, tc.size), Index: tc.wantEntries}, got); diff != "" {
 				t.Errorf("entries mismatch (-want +got):\n%s", diff)
+			}
+			if tc.advance > 0 {
+				if ok, _ := d.Seen(ctx, fmt.Sprintf("call-%d", tc.inserts-2)); ok {
+					t.Errorf("an expired key is reported seen (%s)", tc.reason)
+				}
 			}
 		})
 	}
@@ -319,4 +324,73 @@ func BenchmarkMemoryDeduplicator(b *testing.B) {
 			}
 		})
 	})
+}
+
+// TestMemoryDeduplicatorClaims follows keys through Claim and Release.
+func TestMemoryDeduplicatorClaims(t *testing.T) {
+	type op struct {
+		claim   string // Claim(key)
+		release string // Release(key, handled)
+		handled bool
+		seen    string // Seen(key)
+	}
+	claim := func(k string) op { return op{claim: k} }
+	done := func(k string) op { return op{release: k, handled: true} }
+	failed := func(k string) op { return op{release: k} }
+	tests := []struct {
+		reason string
+		size   int
+		ops    []op
+		want   []string // results of the Claim and Seen ops
+	}{
+		{"a new key is claimed, then in flight until released", 10,
+			[]op{claim("a"), claim("a"), {seen: "a"}}, []string{"claimed", "in_flight", "true"}},
+		{"released as handled: a duplicate from then on", 10,
+			[]op{claim("a"), done("a"), claim("a"), {seen: "a"}}, []string{"claimed", "duplicate", "true"}},
+		{"released as not handled: free again for the retry", 10,
+			[]op{claim("a"), failed("a"), claim("a")}, []string{"claimed", "claimed"}},
+		{"a second release changes nothing", 10,
+			[]op{claim("a"), done("a"), failed("a"), claim("a")}, []string{"claimed", "duplicate"}},
+		{"release of a key never claimed is a no-op", 10,
+			[]op{failed("x"), done("y"), claim("y")}, []string{"claimed"}},
+		{"a key seen is not in flight", 10,
+			[]op{{seen: "a"}, claim("a"), failed("a"), claim("a")}, []string{"false", "duplicate", "duplicate"}},
+		{"an in-flight key pushed out of a full ring is free; its release is a no-op", 1,
+			[]op{claim("a"), claim("b"), done("a"), claim("a")}, []string{"claimed", "claimed", "claimed"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			d, _ := newTestDedup(t, tc.size, time.Hour)
+			ctx := context.Background()
+			var got []string
+			for _, o := range tc.ops {
+				switch {
+				case o.claim != "":
+					c, err := d.Claim(ctx, o.claim)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, c.String())
+				case o.release != "":
+					if err := d.Release(ctx, o.release, o.handled); err != nil {
+						t.Fatal(err)
+					}
+				default:
+					s, _ := d.Seen(ctx, o.seen)
+					got = append(got, fmt.Sprint(s))
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMemoryDeduplicatorIsClaimer: the built-in deduplicator keeps the
+// in-flight rule itself.
+func TestMemoryDeduplicatorIsClaimer(t *testing.T) {
+	if _, ok := NewMemoryDeduplicator(0, 0).(Claimer); !ok {
+		t.Fatal("NewMemoryDeduplicator does not return a Claimer")
+	}
 }

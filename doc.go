@@ -35,10 +35,14 @@
 //     (ErrUnknownEvent).
 //  5. De-duplication with the Deduplicator (by default an in-memory one per
 //     handler): a retry of a webhook already handled is acknowledged without
-//     calling the callback again.
-//  6. Your callback, with the request's context. An error or a panic
-//     answers 500 so that the provider retries; a panic is recovered and
-//     logged with its stack.
+//     calling the callback again; a retry that arrives while the first
+//     delivery's callback still runs gets 503 with Retry-After
+//     (ErrInFlight), so nothing is acknowledged before it is handled.
+//  6. Your callback, with the request's context. An error, a panic or an
+//     aborted response answers 500 (or aborts) so that the provider
+//     retries, and releases the webhook's de-duplication key so that the
+//     retry reaches the callback; a panic is recovered and logged with its
+//     stack.
 //  7. The answer the provider expects: 46elks call actions and SMS replies,
 //     Mobtexting's exact 200, plain 2xx elsewhere.
 //

@@ -23,6 +23,11 @@ var (
 	// ErrMethodNotAllowed: the provider never sends this HTTP method.
 	// Answered with 405.
 	ErrMethodNotAllowed = errors.New("telhook: method not allowed")
+	// ErrInFlight: a retry arrived while the first delivery of the same
+	// webhook is still being handled (see Claimer). Answered with 503 and
+	// Retry-After, so that the provider retries and nothing is acknowledged
+	// before it is handled.
+	ErrInFlight = errors.New("telhook: the same webhook is being handled")
 )
 
 // DecodeError reports a webhook, or one field of it, that could not be read.

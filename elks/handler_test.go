@@ -347,6 +347,28 @@ func TestHandlerCallbackFailures(t *testing.T) {
 	}
 }
 
+// TestInvalidActionLoggedAsCallbackError: an invalid action is the
+// callback's mistake, not the caller's: it is logged at error level as a
+// failed callback, with the path to the bad action, never as a refused
+// webhook.
+func TestInvalidActionLoggedAsCallbackError(t *testing.T) {
+	for _, opts := range [][]telhook.Option{nil, {WithFallback(Play{Sound: "https://example.com/sorry.mp3"})}} {
+		logger, logs := recordingLogger()
+		srv := serve(t, Callbacks{OnCall: func(context.Context, *CallEvent) (Action, error) {
+			return Connect{To: "+46704508449", Busy: Play{Sound: "ftp://x"}}, nil
+		}}, append(opts, telhook.WithLogger(logger))...)
+		post(t, srv.URL, fixture(t, "spec-ivr"))
+		for _, want := range []string{"level=ERROR", "callback failed", "connect.busy.play"} {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("fallback %v: log lacks %q:\n%s", opts != nil, want, logs)
+			}
+		}
+		if strings.Contains(logs.String(), "webhook refused") {
+			t.Errorf("fallback %v: the callback's mistake is logged as a refused webhook:\n%s", opts != nil, logs)
+		}
+	}
+}
+
 // A failed callback must not leave its webhook marked as seen: 46elks'
 // retry has to reach the callback again.
 func TestHandlerRetryAfterFailure(t *testing.T) {

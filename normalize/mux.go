@@ -2,14 +2,13 @@ package normalize
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
 	"github.com/telhook/telhook/internal/config"
+	"github.com/telhook/telhook/internal/core"
 	"github.com/telhook/telhook/obd"
 	"github.com/telhook/telhook/oncall"
 	"github.com/telhook/telhook/pbx3cx"
@@ -70,43 +69,74 @@ func WithTracker(t *pbx3cx.Tracker) MuxOption { return func(c *muxConfig) { c.tr
 //	/obd/compose     Mobtexting composed webhooks (obd.WithFields; GET, POST, PUT)
 //	/pbx3cx          the 3CX add-on, JSON POSTs and legacy GETs
 //	/oncall          Wavix call webhooks
-//	/auto            any of them, recognised as Parse does
+//	/auto            any of /elks, /obd, /pbx3cx and /oncall, recognised as Parse does
 //
-// The /auto path runs its own verifier (WithOptions(Auto, …)) before it reads
-// the body, then hands the request to the provider's handler. A request it
-// cannot attribute gets 400. fn's error answers 500 (on 46elks call hooks:
-// the fallback action, when set), so the provider retries. Mount the mux
-// under a prefix with http.StripPrefix.
+// The /auto path is no weaker than the path it stands for. It accepts the
+// methods those providers use (others get 405), runs its own verifier
+// (WithOptions(Auto, …)), if any, before it reads anything, reads the body
+// bounded by the largest of the providers' limits, and recognises the
+// provider. From there the request is served by that provider's own
+// handler, exactly as on its own path: its verifier, its body limit, its
+// de-duplication state (a webhook delivered to /elks and again to /auto is
+// a duplicate), its callback and its answer. A request /auto cannot
+// attribute gets 400.
+//
+// fn's error answers 500 (on 46elks call hooks: the fallback action, when
+// set), so the provider retries. When it is built, the mux logs a warning
+// for each path that runs without a verifier. Mount the mux under a prefix
+// with http.StripPrefix.
 func NewMux(fn func(context.Context, Event) error, opts ...MuxOption) http.Handler {
 	c := &muxConfig{per: map[Provider][]telhook.Option{}}
 	for _, o := range opts {
 		o(c)
 	}
+	hs := c.handlers(fn)
+	compose := c.obdCompose(fn)
 	mux := http.NewServeMux()
-	direct := c.handlers(fn, func(p Provider) []telhook.Option { return c.options(p) })
-	mux.Handle("/elks", direct[Elks])
-	mux.Handle("/elks/", direct[Elks])
-	mux.Handle("/obd", direct[OBD])
-	mux.Handle("/obd/compose", c.obdCompose(fn))
-	mux.Handle("/pbx3cx", direct[PBX3CX])
-	mux.Handle("/oncall", direct[OnCall])
+	mux.Handle("/elks", hs[Elks])
+	mux.Handle("/elks/", hs[Elks])
+	mux.Handle("/obd", hs[OBD])
+	mux.Handle("/obd/compose", compose)
+	mux.Handle("/pbx3cx", hs[PBX3CX])
+	mux.Handle("/oncall", hs[OnCall])
 
 	autoCfg := config.Build(c.options(Auto))
-	viaAuto := c.handlers(fn, func(p Provider) []telhook.Option {
-		// The /auto path has verified already: the provider's handler must
-		// not verify again (its secret is not the auto path's).
-		return append(c.options(p), telhook.WithVerifier(verified{}))
-	})
-	mux.Handle("/auto", &autoHandler{cfg: autoCfg, handlers: viaAuto})
+	auto := core.Dispatch(string(Auto), autoCfg, func(r *http.Request, body []byte) (*core.Handler, error) {
+		p, ok := detect(r.Method, r.URL.RawQuery, body)
+		if !ok {
+			return nil, errUndetected
+		}
+		return hs[p], nil
+	}, hs[Elks], hs[OBD], hs[PBX3CX], hs[OnCall])
+	mux.Handle("/auto", auto)
+
+	var open []string
+	for _, p := range []struct {
+		path string
+		h    *core.Handler
+	}{{"/elks", hs[Elks]}, {"/obd", hs[OBD]}, {"/obd/compose", compose}, {"/pbx3cx", hs[PBX3CX]}, {"/oncall", hs[OnCall]}} {
+		if !p.h.Verified() {
+			open = append(open, p.h.Provider())
+			autoCfg.Logger.Warn("telhook: path has no verifier: anyone who can reach it can post to it", "path", p.path)
+		}
+	}
+	if !auto.Verified() && len(open) > 0 {
+		autoCfg.Logger.Warn("telhook: path has no verifier of its own, and some of its providers none either", "path", "/auto", "providers", open)
+	}
 	return mux
 }
 
+var errUndetected = fmt.Errorf("normalize: cannot tell which provider sent this request: %w", telhook.ErrUnknownEvent)
+
+// options are the options of provider p's path: the shared ones, then p's
+// own, then a mark that the mux reports the path's verifier itself.
 func (c *muxConfig) options(p Provider) []telhook.Option {
-	return append(append([]telhook.Option(nil), c.shared...), c.per[p]...)
+	o := append(append([]telhook.Option(nil), c.shared...), c.per[p]...)
+	return append(o, config.New(func(c *config.Config) { c.Mounted = true }))
 }
 
-// handlers builds one handler per provider, with the options opts returns.
-func (c *muxConfig) handlers(fn func(context.Context, Event) error, opts func(Provider) []telhook.Option) map[Provider]http.Handler {
+// handlers builds one handler per provider.
+func (c *muxConfig) handlers(fn func(context.Context, Event) error) map[Provider]*core.Handler {
 	n := c.normalizer
 	deliver := func(ctx context.Context, src any) error {
 		ev, err := n.Normalize(src)
@@ -115,8 +145,8 @@ func (c *muxConfig) handlers(fn func(context.Context, Event) error, opts func(Pr
 		}
 		return fn(ctx, ev)
 	}
-	return map[Provider]http.Handler{
-		Elks: elks.NewHandler(elks.Callbacks{
+	return map[Provider]*core.Handler{
+		Elks: coreOf(elks.NewHandler(elks.Callbacks{
 			OnSMS:            func(ctx context.Context, e *elks.SMS) (elks.Reply, error) { return elks.Reply{}, deliver(ctx, e) },
 			OnMMS:            func(ctx context.Context, e *elks.MMS) error { return deliver(ctx, e) },
 			OnDeliveryReport: func(ctx context.Context, e *elks.DeliveryReport) error { return deliver(ctx, e) },
@@ -128,30 +158,33 @@ func (c *muxConfig) handlers(fn func(context.Context, Event) error, opts func(Pr
 				}
 				return c.elksCall(ctx, e)
 			},
-		}, opts(Elks)...),
-		OBD: obd.NewHandler(obd.Callbacks{
+		}, c.options(Elks)...)),
+		OBD: coreOf(obd.NewHandler(obd.Callbacks{
 			OnReport: func(ctx context.Context, r *obd.Report) error { return deliver(ctx, r) },
-		}, opts(OBD)...),
-		PBX3CX: pbx3cx.NewHandler(pbx3cx.Callbacks{
+		}, c.options(OBD)...)),
+		PBX3CX: coreOf(pbx3cx.NewHandler(pbx3cx.Callbacks{
 			OnEvent: func(ctx context.Context, e *pbx3cx.Event) error {
 				if c.tracker != nil {
 					c.tracker.Add(e)
 				}
 				return deliver(ctx, e)
 			},
-		}, opts(PBX3CX)...),
-		OnCall: oncall.NewHandler(oncall.Callbacks{
+		}, c.options(PBX3CX)...)),
+		OnCall: coreOf(oncall.NewHandler(oncall.Callbacks{
 			OnCallEvent: func(ctx context.Context, e *oncall.CallEvent) error { return deliver(ctx, e) },
 			OnPostCall:  func(ctx context.Context, e *oncall.PostCall) error { return deliver(ctx, e) },
-		}, opts(OnCall)...),
+		}, c.options(OnCall)...)),
 	}
 }
 
+// coreOf returns the core handler every provider's NewHandler is made of.
+func coreOf(h http.Handler) *core.Handler { return h.(*core.Handler) }
+
 // obdCompose serves composed Mobtexting webhooks: Mobtexting's key names
 // unless the OBD options set obd.WithFields (which, coming later, wins).
-func (c *muxConfig) obdCompose(fn func(context.Context, Event) error) http.Handler {
+func (c *muxConfig) obdCompose(fn func(context.Context, Event) error) *core.Handler {
 	n := c.normalizer
-	return obd.NewHandler(obd.Callbacks{
+	return coreOf(obd.NewHandler(obd.Callbacks{
 		OnReport: func(ctx context.Context, r *obd.Report) error {
 			ev, err := n.Normalize(r)
 			if err != nil {
@@ -159,50 +192,5 @@ func (c *muxConfig) obdCompose(fn func(context.Context, Event) error) http.Handl
 			}
 			return fn(ctx, ev)
 		},
-	}, append([]telhook.Option{obd.WithFields(obd.Fields{})}, c.options(OBD)...)...)
-}
-
-// verified accepts every request: the /auto path verified it already.
-type verified struct{}
-
-// Verify accepts: the /auto path has verified the request already.
-func (verified) Verify(*http.Request) error { return nil }
-
-// autoHandler verifies, recognises the provider and hands the request on.
-type autoHandler struct {
-	cfg      *config.Config
-	handlers map[Provider]http.Handler
-}
-
-// ServeHTTP verifies, recognises the provider and hands the request on.
-func (a *autoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	onErr := a.cfg.ErrorHandler
-	if onErr == nil {
-		onErr = telhook.DefaultErrorHandler
-	}
-	if a.cfg.Verifier != nil {
-		if err := a.cfg.Verifier.Verify(r); err != nil {
-			if !errors.Is(err, telhook.ErrUnauthorized) {
-				err = fmt.Errorf("%w: %w", telhook.ErrUnauthorized, err)
-			}
-			a.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "telhook: webhook refused", slog.String("provider", string(Auto)), slog.Any("error", err))
-			onErr(w, r, err)
-			return
-		}
-	}
-	if r.ContentLength > a.cfg.MaxBodyBytes {
-		onErr(w, r, fmt.Errorf("%w: %w", telhook.ErrTooLarge, &http.MaxBytesError{Limit: a.cfg.MaxBodyBytes}))
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes)
-	p, err := sniff(r, string(Auto))
-	if err != nil {
-		if errors.Is(err, telhook.ErrUnknownEvent) {
-			err = &telhook.DecodeError{Provider: string(Auto), Err: err}
-		}
-		a.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "telhook: webhook refused", slog.String("provider", string(Auto)), slog.Any("error", err))
-		onErr(w, r, err)
-		return
-	}
-	a.handlers[p].ServeHTTP(w, r)
+	}, append([]telhook.Option{obd.WithFields(obd.Fields{})}, c.options(OBD)...)...))
 }

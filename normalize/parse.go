@@ -2,13 +2,11 @@ package normalize
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
-	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
 	"github.com/telhook/telhook/internal/core"
 	"github.com/telhook/telhook/internal/jsonobj"
@@ -68,7 +66,7 @@ func sniff(r *http.Request, who string) (Provider, error) {
 	if p, ok := detect(r.Method, r.URL.RawQuery, body); ok {
 		return p, nil
 	}
-	return "", fmt.Errorf("normalize: cannot tell which provider sent this request: %w", telhook.ErrUnknownEvent)
+	return "", errUndetected
 }
 
 // detect tells the provider from the method, the raw query and the body.

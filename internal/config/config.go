@@ -41,6 +41,9 @@ type Config struct {
 	Dedup        Deduplicator // nil: no de-duplication
 	DedupSet     bool         // Dedup was set explicitly (even to nil)
 	ErrorHandler func(http.ResponseWriter, *http.Request, error)
+	// Mounted: the handler is mounted by a mux that reports which of its
+	// paths have no verifier, so the handler does not warn on its own.
+	Mounted bool
 
 	values map[any]any
 }

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,54 +57,82 @@ type Spec struct {
 	Decode func(r *http.Request, body []byte) (Delivery, error)
 }
 
-type handler struct {
+// Handler serves one Spec. It is what New and Dispatch return.
+type Handler struct {
 	spec   Spec
 	allow  string
 	limit  int64
 	verify config.Verifier
-	dedup  config.Deduplicator
+	dedup  telhook.Claimer // nil: no de-duplication
 	log    *slog.Logger
 	onErr  func(http.ResponseWriter, *http.Request, error)
+	// route, set by Dispatch, picks the handler that serves a body this
+	// handler has verified and read, instead of decoding it.
+	route func(r *http.Request, body []byte) (*Handler, error)
 }
 
 // New returns the handler for spec configured by cfg.
-func New(spec Spec, cfg *config.Config) http.Handler {
-	h := &handler{
+func New(spec Spec, cfg *config.Config) *Handler {
+	h := &Handler{
 		spec:   spec,
 		allow:  strings.Join(spec.Methods, ", "),
 		limit:  cfg.MaxBodyBytes,
 		verify: cfg.Verifier,
-		dedup:  cfg.Dedup,
 		log:    cfg.Logger.With("provider", spec.Provider),
 		onErr:  cfg.ErrorHandler,
 	}
+	d := cfg.Dedup
 	if !cfg.DedupSet {
-		h.dedup = telhook.NewMemoryDeduplicator(config.DefaultDedupSize, config.DefaultDedupTTL)
+		d = telhook.NewMemoryDeduplicator(config.DefaultDedupSize, config.DefaultDedupTTL)
+	}
+	if d != nil {
+		h.dedup = claimer(d)
 	}
 	if h.onErr == nil {
 		h.onErr = telhook.DefaultErrorHandler
 	}
-	if h.verify == nil {
+	if h.verify == nil && !cfg.Mounted {
 		h.log.Warn("telhook: handler has no verifier: anyone who can reach its URL can post to it")
 	}
 	return h
 }
 
-// ServeHTTP runs the stages in the order of the package doc.
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.methodAllowed(r.Method) {
-		w.Header().Set("Allow", h.allow)
-		h.fail(w, r, slog.LevelWarn, fmt.Errorf("%w: %s", telhook.ErrMethodNotAllowed, r.Method))
-		return
-	}
-	if h.verify != nil {
-		if err := h.verify.Verify(r); err != nil {
-			if !errors.Is(err, telhook.ErrUnauthorized) {
-				err = fmt.Errorf("%w: %w", telhook.ErrUnauthorized, err)
+// Verified reports whether the handler runs a verifier.
+func (h *Handler) Verified() bool { return h.verify != nil }
+
+// Provider returns the Spec's provider name.
+func (h *Handler) Provider() string { return h.spec.Provider }
+
+// Dispatch returns a handler that serves one path for several handlers: it
+// accepts the methods any of them accepts, runs cfg's verifier, reads the
+// body bounded by the largest of their limits, and asks pick which of them
+// the request is for. That handler then serves it as if the request had
+// come to its own path, from its method check on: its verifier, its body
+// limit, its de-duplication state, its callback and its answer. A pick
+// error is answered 400 as a DecodeError of provider name.
+func Dispatch(name string, cfg *config.Config, pick func(r *http.Request, body []byte) (*Handler, error), routes ...*Handler) *Handler {
+	var methods []string
+	var limit int64
+	for _, r := range routes {
+		for _, m := range r.spec.Methods {
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
 			}
-			h.fail(w, r, slog.LevelWarn, err)
-			return
 		}
+		limit = max(limit, r.limit)
+	}
+	cfg.Mounted = true // the routes' own verifiers still run
+	cfg.DedupSet, cfg.Dedup = true, nil
+	h := New(Spec{Provider: name, Methods: methods}, cfg)
+	h.limit = limit
+	h.route = pick
+	return h
+}
+
+// ServeHTTP runs the stages in the order of the package doc.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.admit(w, r) {
+		return
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(buf)
@@ -117,6 +146,50 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, slog.LevelWarn, err)
 		return
 	}
+	if h.route == nil {
+		h.serve(w, r, body)
+		return
+	}
+	next, err := h.route(r, body)
+	if err != nil {
+		if !errors.Is(err, telhook.ErrMalformed) {
+			err = &telhook.DecodeError{Provider: h.spec.Provider, Err: err}
+		}
+		h.fail(w, r, slog.LevelWarn, err)
+		return
+	}
+	if !next.admit(w, r) {
+		return
+	}
+	if int64(len(body)) > next.limit {
+		next.fail(w, r, slog.LevelWarn, tooLarge(next.limit))
+		return
+	}
+	next.serve(w, r, body)
+}
+
+// admit checks the method and runs the verifier; it answers a refusal
+// itself and then returns false.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request) bool {
+	if !slices.Contains(h.spec.Methods, r.Method) {
+		w.Header().Set("Allow", h.allow)
+		h.fail(w, r, slog.LevelWarn, fmt.Errorf("%w: %s", telhook.ErrMethodNotAllowed, r.Method))
+		return false
+	}
+	if h.verify != nil {
+		if err := h.verify.Verify(r); err != nil {
+			if !errors.Is(err, telhook.ErrUnauthorized) {
+				err = fmt.Errorf("%w: %w", telhook.ErrUnauthorized, err)
+			}
+			h.fail(w, r, slog.LevelWarn, err)
+			return false
+		}
+	}
+	return true
+}
+
+// serve decodes body, de-duplicates, calls the callback and answers.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	d, err := h.spec.Decode(r, body)
 	if err != nil {
 		if !errors.Is(err, telhook.ErrMalformed) {
@@ -126,40 +199,56 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	key := ""
+	held := "" // the de-duplication key this delivery holds, until released
 	if d.Key != "" && h.dedup != nil {
-		key = h.spec.Provider + ":" + d.Key
-		seen, err := h.dedup.Seen(ctx, key)
+		key := h.spec.Provider + ":" + d.Key
+		c, err := h.dedup.Claim(ctx, key)
 		switch {
 		case err != nil:
 			h.log.LogAttrs(ctx, slog.LevelWarn, "telhook: deduplicator failed; handling the webhook anyway",
 				slog.String("kind", d.Kind), slog.String("key", d.Key), slog.Any("error", err))
-		case seen:
+		case c == telhook.Duplicate:
 			h.log.LogAttrs(ctx, slog.LevelInfo, "telhook: duplicate webhook acknowledged",
 				slog.String("kind", d.Kind), slog.String("key", d.Key))
 			h.write(w, h.spec.Ack)
 			return
+		case c == telhook.InFlight:
+			h.fail(w, r, slog.LevelInfo, telhook.ErrInFlight, slog.String("kind", d.Kind), slog.String("key", d.Key))
+			return
+		default:
+			held = key
+			// Released below with the outcome; this release runs only when
+			// the callback aborts the response (http.ErrAbortHandler).
+			defer func() {
+				if held != "" {
+					h.release(ctx, held, false)
+				}
+			}()
 		}
 	}
 	if d.Handle == nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "telhook: no callback for this webhook; acknowledged",
 			slog.String("kind", d.Kind), slog.String("key", d.Key))
+		h.release(ctx, held, true)
+		held = ""
 		h.write(w, h.spec.Ack)
 		return
 	}
 	start := time.Now()
 	ans, err := call(ctx, d.Handle)
+	h.release(ctx, held, err == nil)
+	held = ""
 	if err != nil {
-		if key != "" {
-			h.forget(ctx, key)
-		}
+		attrs := []slog.Attr{slog.String("kind", d.Kind), slog.String("key", d.Key),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("remote", r.RemoteAddr), slog.Any("error", err)}
 		if d.Fallback != nil {
-			h.log.LogAttrs(ctx, slog.LevelError, "telhook: callback failed; answered the fallback",
-				slog.String("kind", d.Kind), slog.String("key", d.Key), slog.Any("error", err))
+			h.log.LogAttrs(ctx, slog.LevelError, "telhook: callback failed; answered the fallback", attrs...)
 			h.write(w, *d.Fallback)
 			return
 		}
-		h.fail(w, r, slog.LevelError, err, slog.String("kind", d.Kind), slog.String("key", d.Key))
+		h.log.LogAttrs(ctx, slog.LevelError, "telhook: callback failed; answered an error so that the provider retries", attrs...)
+		h.onErr(w, r, err)
 		return
 	}
 	if ans.Status == 0 {
@@ -173,36 +262,27 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.write(w, ans)
 }
 
-func (h *handler) methodAllowed(m string) bool {
-	for _, a := range h.spec.Methods {
-		if m == a {
-			return true
-		}
-	}
-	return false
-}
-
-func (h *handler) forget(ctx context.Context, key string) {
-	f, ok := h.dedup.(interface {
-		Forget(context.Context, string) error
-	})
-	if !ok {
+// release ends the claim on key ("" : nothing held) with the outcome. It
+// runs even when the request's context is done: a key left held would make
+// every retry wait for the claim to lapse.
+func (h *Handler) release(ctx context.Context, key string, handled bool) {
+	if key == "" {
 		return
 	}
-	if err := f.Forget(ctx, key); err != nil {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "telhook: deduplicator could not forget a failed webhook; a retry may be dropped",
-			slog.String("key", key), slog.Any("error", err))
+	if err := h.dedup.Release(context.WithoutCancel(ctx), key, handled); err != nil {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "telhook: deduplicator could not release a webhook; a retry may be delayed or dropped",
+			slog.String("key", key), slog.Bool("handled", handled), slog.Any("error", err))
 	}
 }
 
-func (h *handler) fail(w http.ResponseWriter, r *http.Request, level slog.Level, err error, attrs ...slog.Attr) {
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, level slog.Level, err error, attrs ...slog.Attr) {
 	attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("remote", r.RemoteAddr), slog.Any("error", err))
 	h.log.LogAttrs(r.Context(), level, "telhook: webhook refused", attrs...)
 	h.onErr(w, r, err)
 }
 
-func (h *handler) write(w http.ResponseWriter, a Answer) {
+func (h *Handler) write(w http.ResponseWriter, a Answer) {
 	if a.ContentType != "" {
 		w.Header().Set("Content-Type", a.ContentType)
 	}
@@ -264,7 +344,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, buf *bytes.Bu
 		return nil, nil
 	}
 	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+		// Grow for what a prompt client sends at once, not for what a slow
+		// one only declares: the rest grows with what actually arrives.
+		buf.Grow(int(min(r.ContentLength, preGrow)))
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
@@ -276,6 +358,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, buf *bytes.Bu
 	}
 	return buf.Bytes(), nil
 }
+
+// preGrow is the most a body buffer is grown to before anything arrives.
+const preGrow = 8 << 10
 
 // readError is a body that broke off. Its text is what the caller is told,
 // so it carries no detail of the network (addresses, timeouts): that goes
@@ -321,4 +406,61 @@ func Key(parts ...string) string {
 // use in a Key.
 func Instant(t time.Time) string {
 	return strconv.FormatInt(t.Unix(), 10) + "." + strconv.Itoa(t.Nanosecond())
+}
+
+// claimer makes any Deduplicator a Claimer. One that is not keeps the
+// in-flight rule within this process: keys being handled here are held in
+// a set, and a key released as not handled is forgotten when it can be.
+func claimer(d config.Deduplicator) telhook.Claimer {
+	if c, ok := d.(telhook.Claimer); ok {
+		return c
+	}
+	return &seenClaimer{Deduplicator: d, held: make(map[string]struct{})}
+}
+
+type seenClaimer struct {
+	telhook.Deduplicator
+	mu   sync.Mutex
+	held map[string]struct{}
+}
+
+// Claim answers InFlight for a key held in this process, else asks Seen.
+func (s *seenClaimer) Claim(ctx context.Context, key string) (telhook.Claim, error) {
+	s.mu.Lock()
+	if _, ok := s.held[key]; ok {
+		s.mu.Unlock()
+		return telhook.InFlight, nil
+	}
+	s.held[key] = struct{}{}
+	s.mu.Unlock()
+	seen, err := s.Seen(ctx, key)
+	if err != nil || seen {
+		s.mu.Lock()
+		delete(s.held, key)
+		s.mu.Unlock()
+	}
+	if err != nil {
+		return 0, err
+	}
+	if seen {
+		return telhook.Duplicate, nil
+	}
+	return telhook.Claimed, nil
+}
+
+// Release frees key here and, when it was not handled, asks the
+// Deduplicator to Forget it (when it can).
+func (s *seenClaimer) Release(ctx context.Context, key string, handled bool) error {
+	s.mu.Lock()
+	delete(s.held, key)
+	s.mu.Unlock()
+	if handled {
+		return nil
+	}
+	if f, ok := s.Deduplicator.(interface {
+		Forget(context.Context, string) error
+	}); ok {
+		return f.Forget(ctx, key)
+	}
+	return nil
 }
