@@ -151,7 +151,7 @@ func TestAutoBodyLimit(t *testing.T) {
 	}{
 		{[]MuxOption{WithSharedOptions(telhook.WithMaxBodyBytes(1 << 20))}, 204, "100 KB under the mux's 1 MiB limit"},
 		{nil, 413, "100 KB over the default 64 KiB"},
-		{[]MuxOption{WithSharedOptions(telhook.WithMaxBodyBytes(1 << 20)), WithOptions(Elks, telhook.WithMaxBodyBytes(1 << 10))}, 413,
+		{[]MuxOption{WithSharedOptions(telhook.WithMaxBodyBytes(1 << 20)), WithOptions(Elks, telhook.WithMaxBodyBytes(1<<10))}, 413,
 			"under the largest limit, over 46elks' own"},
 	}
 	for _, tt := range tests {
