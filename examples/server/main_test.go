@@ -226,12 +226,37 @@ func TestReceiverVerifiesWhenAsked(t *testing.T) {
 		post("/elks?key=s3cret", sms, "application/x-www-form-urlencoded", ""),
 		post("/obd", `{"to":"918867131234","status":"ANSWER"}`, "application/json", "Bearer nope"),
 		post("/obd", `{"to":"918867131234","status":"ANSWER"}`, "application/json", "Bearer t0ken"),
+		post("/auto", sms, "application/x-www-form-urlencoded", ""),
+		post("/auto", `{"to":"918867131234","status":"ANSWER","bridge":"1"}`, "application/json", ""),
 	}
-	if diff := cmp.Diff([]int{401, 204, 401, 200}, got); diff != "" {
+	if diff := cmp.Diff([]int{401, 204, 401, 200, 401, 401}, got); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	if n := strings.Count(out.String(), "\n"); n != 2 {
 		t.Errorf("printed %d lines, want the 2 accepted events", n)
+	}
+}
+
+// TestReceiverLogsOpenPaths: the receiver says at start-up which paths
+// run without a verifier.
+func TestReceiverLogsOpenPaths(t *testing.T) {
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-elks-key", "k", "-obd-secret", "s"}, io.Discard, logs, func(string) { cancel() })
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var open []string
+	for line := range strings.SplitSeq(logs.String(), "\n") {
+		if _, p, ok := strings.Cut(line, "path="); ok && strings.Contains(line, "no verifier") {
+			open = append(open, strings.Fields(p)[0])
+		}
+	}
+	if diff := cmp.Diff([]string{"/pbx3cx", "/oncall", "/auto"}, open); diff != "" {
+		t.Errorf("paths logged as open (-want +got):\n%s\nlog:\n%s", diff, logs)
 	}
 }
 
