@@ -69,3 +69,31 @@ func ExampleAnyOf() {
 	// wrong key:  false true
 	// telhook: unauthorized: no verifier accepted: basic auth: missing or malformed credentials; query token: parameter "key" does not match
 }
+
+// The 3CX add-on can only be given a URL, so the secret travels in the
+// query string beside the call's fields. QueryToken removes it from every
+// request, also from one that AnyOf accepts through another member, so that
+// it never reaches an event's Extra fields or a log.
+func ExampleQueryToken() {
+	pbx, err := telhook.SourceIP([]string{"192.0.2.7"}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	v := telhook.AnyOf(pbx, telhook.QueryToken("key", "s3cret"))
+
+	fromPBX := httptest.NewRequest("GET", "/3cx?event=ringing&key=s3cret&id=1", nil)
+	fromPBX.RemoteAddr = "192.0.2.7:5060"
+	fmt.Println("from the PBX:", v.Verify(fromPBX) == nil, fromPBX.URL.RawQuery)
+
+	elsewhere := httptest.NewRequest("GET", "/3cx?key=s3cret&event=ringing&id=1", nil)
+	elsewhere.RemoteAddr = "203.0.113.9:40000"
+	fmt.Println("with the key:", v.Verify(elsewhere) == nil, elsewhere.URL.RawQuery)
+
+	guess := httptest.NewRequest("GET", "/3cx?key=guess&event=ringing", nil)
+	guess.RemoteAddr = "203.0.113.9:40000"
+	fmt.Println("a guess:     ", v.Verify(guess) == nil, guess.URL.RawQuery)
+	// Output:
+	// from the PBX: true event=ringing&id=1
+	// with the key: true event=ringing&id=1
+	// a guess:      false event=ringing
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strings"
 )
 
@@ -145,17 +144,29 @@ func (v *bearerToken) Verify(r *http.Request) error {
 // compared in constant time. When param or token is empty the Verifier
 // refuses every request.
 //
-// Once it accepts, it removes the parameter from r.URL.RawQuery (and
-// touches nothing else of the query, escaped or not), so that the secret
-// never reaches a decoder, an event's Extra fields or a log: the 3CX GET
-// scheme and Mobtexting's composed GETs carry their fields in the same
-// query string.
+// Whether it accepts or refuses, it removes every param=… pair from
+// r.URL.RawQuery (and touches nothing else of the query, escaped or not),
+// so that the secret never reaches a decoder, an event's Extra fields, an
+// error handler or a log: the 3CX GET scheme and Mobtexting's composed GETs
+// carry their fields in the same query string. Inside AllOf and AnyOf, at
+// any depth, the removal waits until the outermost of them has decided, and
+// then happens whichever member decided: AnyOf(SourceIP(…), QueryToken(…))
+// removes the parameter from a request SourceIP accepted, and
+// AnyOf(QueryToken("key", old), QueryToken("key", new)) sees the parameter
+// in both during a change of secret. (A Verifier of your own that calls
+// Verify on several QueryTokens of one parameter only lets the first see
+// it: combine them with AnyOf instead.)
 //
 // A secret in a URL may end up in access logs of proxies and servers;
 // prefer BasicAuth or BearerToken where the provider allows them.
 func QueryToken(param, token string) Verifier {
-	if param == "" || token == "" {
+	if param == "" {
 		return refuseAll{errQueryNoSecret}
+	}
+	if token == "" {
+		// Refuse everything, but still keep whatever the sender put in
+		// param out of the events, as a configured token would.
+		return &queryToken{param: param, unset: true}
 	}
 	return &queryToken{
 		param:    param,
@@ -169,10 +180,21 @@ type queryToken struct {
 	param             string
 	token             secretHash
 	missing, mismatch error
+	unset             bool // no token configured: refuse every request
 }
 
-// Verify implements Verifier.
+// Verify implements Verifier: it checks, then strips whatever the outcome.
 func (v *queryToken) Verify(r *http.Request) error {
+	err := v.check(r)
+	v.strip(r)
+	return err
+}
+
+// check implements stripper.
+func (v *queryToken) check(r *http.Request) error {
+	if v.unset {
+		return errQueryNoSecret
+	}
 	if r.URL == nil {
 		return errQueryNoURL
 	}
@@ -187,25 +209,139 @@ func (v *queryToken) Verify(r *http.Request) error {
 	if ok != 1 {
 		return v.mismatch
 	}
-	r.URL.RawQuery = withoutParam(r.URL.RawQuery, v.param)
 	return nil
 }
 
-// withoutParam drops every param=… pair from a raw query, leaving the rest
-// byte for byte as it was.
+// strip implements stripper.
+func (v *queryToken) strip(r *http.Request) {
+	if r.URL == nil {
+		return
+	}
+	raw := withoutParam(r.URL.RawQuery, v.param)
+	if raw == r.URL.RawQuery {
+		return
+	}
+	r.URL.RawQuery = raw
+	if r.RequestURI != "" { // the request line as received: keep the secret out of it too
+		r.RequestURI = r.URL.RequestURI()
+	}
+}
+
+// stripper is a Verifier that reads a secret from the request and removes
+// it once the decision is made: QueryToken, and AllOf and AnyOf, which may
+// hold one. Its Verify is check followed by strip, whatever check found.
+// AllOf and AnyOf check their members without stripping, so that no member
+// removes a parameter that a later member still has to read, and strip all
+// of them, consulted or not, once they have decided.
+type stripper interface {
+	Verifier
+	// check decides as Verify does, leaving the request as it is.
+	check(r *http.Request) error
+	// strip removes what the verifier reads from the request.
+	strip(r *http.Request)
+}
+
+// checkOnly decides for v without letting it strip anything yet.
+func checkOnly(v Verifier, r *http.Request) error {
+	if s, ok := v.(stripper); ok {
+		return s.check(r)
+	}
+	return v.Verify(r)
+}
+
+// stripAll strips every member of vs that strips.
+func stripAll(vs []Verifier, r *http.Request) {
+	for _, v := range vs {
+		if s, ok := v.(stripper); ok {
+			s.strip(r)
+		}
+	}
+}
+
+// withoutParam drops every param=… pair (a pair whose key, unescaped, is
+// param, whatever its value) from a raw query, leaving the rest byte for
+// byte as it was. A query without such a pair is returned as it is,
+// without allocating.
 func withoutParam(raw, param string) string {
-	var b strings.Builder
-	for pair := range strings.SplitSeq(raw, "&") {
-		k, _, _ := strings.Cut(pair, "=")
-		if key, err := url.QueryUnescape(k); err == nil && key == param {
-			continue
+	var (
+		b       strings.Builder
+		dropped bool // a pair was dropped: b holds the result so far
+		wrote   bool // b holds at least one kept pair
+		start   int  // of the current pair in raw
+	)
+	for {
+		end := strings.IndexByte(raw[start:], '&')
+		if end < 0 {
+			end = len(raw)
+		} else {
+			end += start
 		}
-		if b.Len() > 0 {
-			b.WriteByte('&')
+		pair := raw[start:end]
+		if isParam(pair, param) {
+			if !dropped {
+				dropped = true
+				b.Grow(len(raw))
+				if start > 0 {
+					b.WriteString(raw[:start-1]) // the pairs before, kept
+					wrote = true
+				}
+			}
+		} else if dropped {
+			if wrote {
+				b.WriteByte('&')
+			}
+			b.WriteString(pair)
+			wrote = true
 		}
-		b.WriteString(pair)
+		if end == len(raw) {
+			break
+		}
+		start = end + 1
+	}
+	if !dropped {
+		return raw
 	}
 	return b.String()
+}
+
+// isParam reports whether the key of pair (key=value or a bare key),
+// unescaped as url.QueryUnescape does ('+' a space, %XX a byte, an invalid
+// escape no key at all), is param. It allocates nothing.
+func isParam(pair, param string) bool {
+	k, _, _ := strings.Cut(pair, "=")
+	j := 0
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch c {
+		case '+':
+			c = ' '
+		case '%':
+			if i+2 >= len(k) || !isHex(k[i+1]) || !isHex(k[i+2]) {
+				return false
+			}
+			c = unhex(k[i+1])<<4 | unhex(k[i+2])
+			i += 2
+		}
+		if j == len(param) || param[j] != c {
+			return false
+		}
+		j++
+	}
+	return j == len(param)
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 // SourceIP returns a Verifier that accepts a request coming from an address
@@ -369,6 +505,9 @@ func contains(ps []netip.Prefix, a netip.Addr) bool {
 // accepts it, and otherwise returns the first refusal. Use it to require
 // several proofs, such as SourceIP and BasicAuth for 46elks.
 //
+// Once it has decided, every QueryToken among vs, at any depth, removes its
+// parameter from the request, also those it did not need to consult.
+//
 // nil entries are skipped. AllOf with no (non-nil) verifiers refuses every
 // request: a Verifier that accepted everything would be easy to build by
 // mistake and hard to notice.
@@ -384,19 +523,33 @@ type allOf []Verifier
 
 // Verify implements Verifier.
 func (vs allOf) Verify(r *http.Request) error {
+	err := vs.check(r)
+	vs.strip(r)
+	return err
+}
+
+// check implements stripper.
+func (vs allOf) check(r *http.Request) error {
 	for _, v := range vs {
-		if err := v.Verify(r); err != nil {
+		if err := checkOnly(v, r); err != nil {
 			return unauthorized(err)
 		}
 	}
 	return nil
 }
 
+// strip implements stripper.
+func (vs allOf) strip(r *http.Request) { stripAll(vs, r) }
+
 // AnyOf returns a Verifier that accepts a request when one of vs accepts
 // it, trying them in order and stopping at the first that accepts. Use it
 // to accept several configurations during a change of secret, or a
 // provider that may call either way (46elks with BasicAuth or QueryToken).
 // When all refuse, the refusal joins their reasons.
+//
+// Once it has decided, every QueryToken among vs, at any depth, removes its
+// parameter from the request, whichever member accepted: a request that
+// another member accepts cannot carry the query secret into an event.
 //
 // nil entries are skipped. AnyOf with no (non-nil) verifiers refuses every
 // request.
@@ -412,9 +565,16 @@ type anyOf []Verifier
 
 // Verify implements Verifier.
 func (vs anyOf) Verify(r *http.Request) error {
+	err := vs.check(r)
+	vs.strip(r)
+	return err
+}
+
+// check implements stripper.
+func (vs anyOf) check(r *http.Request) error {
 	var errs []error
 	for _, v := range vs {
-		err := v.Verify(r)
+		err := checkOnly(v, r)
 		if err == nil {
 			return nil
 		}
@@ -422,6 +582,9 @@ func (vs anyOf) Verify(r *http.Request) error {
 	}
 	return &anyOfError{errs: errs}
 }
+
+// strip implements stripper.
+func (vs anyOf) strip(r *http.Request) { stripAll(vs, r) }
 
 // anyOfError is the refusal of AnyOf. It matches ErrUnauthorized and, with
 // errors.Is and errors.As, each of the refusals it joins.

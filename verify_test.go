@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -443,26 +444,233 @@ func BenchmarkSourceIP(b *testing.B) {
 // The rest of the query, unescaped text included, is left byte for byte.
 func TestQueryTokenStripsItsParameter(t *testing.T) {
 	tests := []struct {
-		raw, want, reason string
+		raw      string
+		accepted bool
+		want     string
+		reason   string
 	}{
-		{"key=s3cret&event=ringing&id=1", "event=ringing&id=1", "first"},
-		{"event=incoming&title=Call from +420 (0:07)&key=s3cret", "event=incoming&title=Call from +420 (0:07)", "last, raw text untouched"},
-		{"event=ringing&k%65y=s3cret&title=a%20b", "event=ringing&title=a%20b", "an escaped key is still the key; escapes elsewhere kept"},
-		{"key=s3cret", "", "only the key"},
+		{"key=s3cret&event=ringing&id=1", true, "event=ringing&id=1", "first"},
+		{"event=incoming&title=Call from +420 (0:07)&key=s3cret", true, "event=incoming&title=Call from +420 (0:07)", "last, raw text untouched"},
+		{"event=ringing&k%65y=s3cret&title=a%20b", true, "event=ringing&title=a%20b", "an escaped key is still the key; escapes elsewhere kept"},
+		{"key=s3cret", true, "", "only the key"},
+		{"key=s3cret&event=ringing&key=s3cret", true, "event=ringing", "every occurrence goes"},
+		{"key=wrong&event=ringing", false, "event=ringing", "a refused request loses the parameter too: its URL may reach an error handler"},
+		{"key=s3cret&key=wrong&event=ringing", false, "event=ringing", "refused for its second value, both go"},
+		{"event=ringing&key", false, "event=ringing", "a bare key goes"},
+		{"event=ringing&KEY=s3cret", false, "event=ringing&KEY=s3cret", "another parameter (names are case-sensitive) stays"},
 	}
 	v := QueryToken("key", "s3cret")
 	for _, tt := range tests {
 		r := httptest.NewRequest(http.MethodGet, "/3cx", nil)
 		r.URL.RawQuery = tt.raw
-		if err := v.Verify(r); err != nil {
-			t.Fatalf("%s: Verify = %v", tt.reason, err)
+		if err := v.Verify(r); (err == nil) != tt.accepted {
+			t.Errorf("%s: Verify = %v, want accepted %t", tt.reason, err, tt.accepted)
 		}
 		if r.URL.RawQuery != tt.want {
 			t.Errorf("RawQuery after Verify = %q, want %q (%s)", r.URL.RawQuery, tt.want, tt.reason)
 		}
 	}
-	r := httptest.NewRequest(http.MethodGet, "/3cx?key=wrong&event=ringing", nil)
-	if err := v.Verify(r); err == nil || r.URL.RawQuery != "key=wrong&event=ringing" {
-		t.Errorf("a refused request is left as it came: %v, %q", err, r.URL.RawQuery)
+}
+
+// TestQueryTokenWithoutTokenStrips: a QueryToken whose token is unset (an
+// environment variable missing) refuses everything, and still keeps what
+// the provider sends in the parameter out of the events when another
+// verifier accepts.
+func TestQueryTokenWithoutTokenStrips(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/3cx?event=ringing&key=s3cret", nil)
+	if err := QueryToken("key", "").Verify(r); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("Verify = %v, want a refusal", err)
+	}
+	if diff := cmp.Diff("event=ringing", r.URL.RawQuery); diff != "" {
+		t.Errorf("RawQuery (-want +got):\n%s", diff)
+	}
+}
+
+// stripCase is one verification whose query must lose its secrets.
+type stripCase struct {
+	reason   string
+	v        Verifier
+	req      request
+	rawQuery string // the request's raw query, unescaped text allowed
+	accepted bool
+	want     string // RawQuery after Verify
+}
+
+func runStripCases(t *testing.T, cases []stripCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			r := tc.req.build(t)
+			r.URL.RawQuery = tc.rawQuery
+			err := tc.v.Verify(r)
+			if (err == nil) != tc.accepted {
+				t.Errorf("Verify = %v, want accepted %t", err, tc.accepted)
+			}
+			if diff := cmp.Diff(tc.want, r.URL.RawQuery); diff != "" {
+				t.Errorf("RawQuery after Verify (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestAnyOfStripsQuerySecret is the regression test of "a query-string
+// secret reaches events": AnyOf stopped at the first member that accepted,
+// so a QueryToken behind it never removed its parameter, and the secret
+// reached pbx3cx.Event.Extra and obd.Report.Extra.
+func TestAnyOfStripsQuerySecret(t *testing.T) {
+	src := mustSourceIP(t, []string{"192.0.2.0/24"}, nil)
+	const (
+		pbx      = "192.0.2.7:5060"
+		stranger = "203.0.113.9:1"
+	)
+	rotation := AnyOf(QueryToken("key", "old-s3cret"), QueryToken("key", "new-s3cret"))
+	runStripCases(t, []stripCase{
+		{reason: "accepted by SourceIP first, right secret too",
+			v: AnyOf(src, QueryToken("key", "s3cret")), req: request{remote: pbx},
+			rawQuery: "event=ringing&key=s3cret&id=1", accepted: true, want: "event=ringing&id=1"},
+		{reason: "accepted by SourceIP first, wrong secret",
+			v: AnyOf(src, QueryToken("key", "s3cret")), req: request{remote: pbx},
+			rawQuery: "event=ringing&key=guess", accepted: true, want: "event=ringing"},
+		{reason: "accepted by the QueryToken after SourceIP refused",
+			v: AnyOf(src, QueryToken("key", "s3cret")), req: request{remote: stranger},
+			rawQuery: "key=s3cret&event=ringing", accepted: true, want: "event=ringing"},
+		{reason: "refused by both",
+			v: AnyOf(src, QueryToken("key", "s3cret")), req: request{remote: stranger},
+			rawQuery: "key=guess&event=ringing", want: "event=ringing"},
+		{reason: "obd.WithChallengeKey's advice: bearer accepts, the token goes",
+			v: AnyOf(BearerToken("be4rer"), QueryToken("token", "9012XXXX")), req: request{header: authz("Bearer be4rer")},
+			rawQuery: "token=9012XXXX&mid=1", accepted: true, want: "mid=1"},
+		{reason: "repeated and escaped occurrences all go, raw text kept",
+			v: AnyOf(src, QueryToken("key", "s3cret")), req: request{remote: pbx},
+			rawQuery: "key=s3cret&title=Call from +420 (0:07)&k%65y=s3cret&key=other&b=%zz", accepted: true, want: "title=Call from +420 (0:07)&b=%zz"},
+		{reason: "two QueryTokens on two parameters, the first accepts",
+			v: AnyOf(QueryToken("key", "s3cret"), QueryToken("token", "t0ken")), req: request{},
+			rawQuery: "key=s3cret&token=t0ken&id=1", accepted: true, want: "id=1"},
+		{reason: "a change of secret: the new one is read after the old refused",
+			v: rotation, rawQuery: "key=new-s3cret&id=1", accepted: true, want: "id=1"},
+		{reason: "a change of secret: the old one",
+			v: rotation, rawQuery: "id=1&key=old-s3cret", accepted: true, want: "id=1"},
+		{reason: "nested: the QueryToken two levels down, an outer member accepts",
+			v:        AnyOf(AllOf(src, BasicAuth("pbx", "pa55word")), AnyOf(BearerToken("be4rer"), QueryToken("key", "s3cret"))),
+			req:      request{remote: pbx, basic: []string{"pbx", "pa55word"}},
+			rawQuery: "event=ringing&key=s3cret", accepted: true, want: "event=ringing"},
+		{reason: "a QueryToken without a token still strips",
+			v: AnyOf(src, QueryToken("key", "")), req: request{remote: pbx},
+			rawQuery: "event=ringing&key=s3cret", accepted: true, want: "event=ringing"},
+		{reason: "no QueryToken: the query is left alone",
+			v: AnyOf(src, BearerToken("be4rer")), req: request{remote: pbx},
+			rawQuery: "key=s3cret&&title=a b", accepted: true, want: "key=s3cret&&title=a b"},
+	})
+}
+
+// TestAllOfStripsQuerySecret: AllOf stops at the first refusal, and the
+// QueryTokens it did not consult remove their parameter all the same.
+func TestAllOfStripsQuerySecret(t *testing.T) {
+	src := mustSourceIP(t, []string{"192.0.2.0/24"}, nil)
+	const (
+		pbx      = "192.0.2.7:5060"
+		stranger = "203.0.113.9:1"
+	)
+	runStripCases(t, []stripCase{
+		{reason: "both accept",
+			v: AllOf(src, QueryToken("key", "s3cret")), req: request{remote: pbx},
+			rawQuery: "event=ringing&key=s3cret", accepted: true, want: "event=ringing"},
+		{reason: "SourceIP refuses first: the QueryToken is never consulted",
+			v: AllOf(src, QueryToken("key", "s3cret")), req: request{remote: stranger},
+			rawQuery: "event=ringing&key=s3cret", want: "event=ringing"},
+		{reason: "the QueryToken refuses",
+			v: AllOf(src, QueryToken("key", "s3cret")), req: request{remote: pbx},
+			rawQuery: "key=guess&event=ringing", want: "event=ringing"},
+		{reason: "two QueryTokens: the first does not remove what the second reads",
+			v: AllOf(QueryToken("key", "s3cret"), QueryToken("key", "s3cret")), req: request{},
+			rawQuery: "key=s3cret&id=1", accepted: true, want: "id=1"},
+		{reason: "two parameters",
+			v: AllOf(QueryToken("key", "s3cret"), QueryToken("token", "t0ken")), req: request{},
+			rawQuery: "token=t0ken&id=1&key=s3cret", accepted: true, want: "id=1"},
+		{reason: "nested AnyOf inside AllOf, accepted by SourceIP",
+			v: AllOf(AnyOf(src, QueryToken("key", "s3cret")), BearerToken("be4rer")), req: request{remote: pbx, header: authz("Bearer be4rer")},
+			rawQuery: "key=s3cret&event=ringing", accepted: true, want: "event=ringing"},
+		{reason: "deep nesting, refused at the top before the QueryToken",
+			v: AllOf(BearerToken("be4rer"), AllOf(AnyOf(src, AllOf(QueryToken("key", "s3cret"))))), req: request{remote: pbx},
+			rawQuery: "key=s3cret", want: ""},
+	})
+}
+
+// TestWithoutParam: every pair whose key net/url would read as param goes,
+// and the rest stays byte for byte.
+func TestWithoutParam(t *testing.T) {
+	tests := []struct {
+		raw, want, reason string
+	}{
+		{"", "", "empty"},
+		{"key=1", "", "only the parameter"},
+		{"a=1&key=x&key=y&b=2", "a=1&b=2", "repeated"},
+		{"key=x&key", "", "a bare key"},
+		{"a=1&&key=x&b=2", "a=1&&b=2", "an empty pair before is kept"},
+		{"key=x&&a=1", "&a=1", "an empty pair after is kept"},
+		{"key=x&", "", "a trailing '&' joined nothing"},
+		{"keys=1&key2=2&akey=3&KEY=4", "keys=1&key2=2&akey=3&KEY=4", "other keys, however close"},
+		{"k%65y=x&a=1", "a=1", "an escaped key"},
+		{"ke+y=x&key%=y&a=1", "ke+y=x&key%=y&a=1", "a '+' or an invalid escape makes another key"},
+		{"a=%zz&key=x&title=Call from +420 (0:07)", "a=%zz&title=Call from +420 (0:07)", "invalid escapes and raw text kept"},
+		{"key;a=x&key=y", "key;a=x", "a ';' is no separator"},
+	}
+	for _, tt := range tests {
+		if got := withoutParam(tt.raw, "key"); got != tt.want {
+			t.Errorf("withoutParam(%q) = %q, want %q (%s)", tt.raw, got, tt.want, tt.reason)
+		}
+	}
+}
+
+// TestWithoutParamNoAllocation: every QueryToken strips every request now,
+// so a query without the parameter must cost no allocation.
+func TestWithoutParamNoAllocation(t *testing.T) {
+	raw := "event=incoming&title=Call from +420 (0:07)&t%69tle=x&id=1"
+	if n := testing.AllocsPerRun(100, func() { _ = withoutParam(raw, "key") }); n != 0 {
+		t.Errorf("withoutParam allocated %v times on a query without the parameter", n)
+	}
+}
+
+// FuzzWithoutParam: after withoutParam net/url does not find the
+// parameter, isParam unescapes keys as net/url does, and the pairs left are
+// those of raw, in order, less the dropped ones.
+func FuzzWithoutParam(f *testing.F) {
+	for _, s := range []string{"key=1", "a=1&key=2&b", "k%65y=1&&key", "a=%zz&key=x;y&ke+y=1", "key=x&"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := withoutParam(raw, "key")
+		if q, _ := url.ParseQuery(got); len(q["key"]) != 0 {
+			t.Fatalf("withoutParam(%q) = %q: net/url still reads key=%q", raw, got, q["key"])
+		}
+		var kept []string
+		for pair := range strings.SplitSeq(raw, "&") {
+			k, _, _ := strings.Cut(pair, "=")
+			key, err := url.QueryUnescape(k)
+			if want := err == nil && key == "key"; isParam(pair, "key") != want {
+				t.Fatalf("isParam(%q) = %t, want %t (net/url unescapes the key to %q, %v)", pair, !want, want, key, err)
+			}
+			if !isParam(pair, "key") {
+				kept = append(kept, pair)
+			}
+		}
+		if want := strings.Join(kept, "&"); got != want {
+			t.Fatalf("withoutParam(%q) = %q, want %q", raw, got, want)
+		}
+	})
+}
+
+// TestQueryTokenStripsRequestURI: the request line as received, which
+// access-log middleware prints, loses the secret too.
+func TestQueryTokenStripsRequestURI(t *testing.T) {
+	for _, v := range []Verifier{QueryToken("key", "s3cret"), AnyOf(BearerToken("b"), QueryToken("key", "s3cret"))} {
+		r := httptest.NewRequest(http.MethodGet, "/pbx3cx?event=ringing&key=s3cret&id=1", nil)
+		r.Header.Set("Authorization", "Bearer b")
+		if err := v.Verify(r); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(r.RequestURI, "s3cret") || r.RequestURI != "/pbx3cx?event=ringing&id=1" {
+			t.Errorf("RequestURI %q still holds the secret, or lost more than it", r.RequestURI)
+		}
 	}
 }

@@ -47,6 +47,9 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Parse reads raw (with or without a leading '?'). known reports whether a
 // key (lowercase) is one the caller expects; it may be nil.
+//
+// Parse takes time linear in len(raw), however many of its '&' start no
+// pair: a value is a slice of raw that grows piece by piece, never a copy.
 func Parse(raw string, known func(key string) bool) ([]Pair, error) {
 	raw = strings.TrimPrefix(strings.TrimSpace(raw), "?")
 	if raw == "" {
@@ -56,26 +59,45 @@ func Parse(raw string, known func(key string) bool) ([]Pair, error) {
 		return nil, ErrTooMany
 	}
 	literal := strings.Contains(raw, " ") // raw text: '+' is itself
-	type rawPair struct{ key, value string }
+	// rawPair is one pair as written: its value is raw[from:to]. Because a
+	// piece that starts no pair joins the value before it together with
+	// the '&' that split them, a value is always one stretch of raw.
+	type rawPair struct {
+		key      string
+		from, to int
+		scheme   bool // the value holds "://"
+		question bool // the value holds '?'
+	}
 	var pairs []rawPair
+	at := 0 // offset of the piece in raw
 	for piece := range strings.SplitSeq(raw, "&") {
+		end := at + len(piece)
 		k, v, hasEq := strings.Cut(piece, "=")
 		starts := hasEq && isKey(k)
-		if starts && len(pairs) > 0 && isURLWithQuery(pairs[len(pairs)-1].value) {
-			starts = known != nil && known(strings.ToLower(k))
-		}
-		if !starts {
-			if len(pairs) == 0 {
-				return nil, ErrNotQuery
+		if starts && len(pairs) > 0 {
+			if last := &pairs[len(pairs)-1]; last.scheme && last.question { // a URL with a query
+				starts = known != nil && known(strings.ToLower(k))
 			}
-			pairs[len(pairs)-1].value += "&" + piece
-			continue
 		}
-		pairs = append(pairs, rawPair{k, v})
+		switch {
+		case starts:
+			pairs = append(pairs, rawPair{key: k, from: end - len(v), to: end,
+				scheme: strings.Contains(v, "://"), question: strings.Contains(v, "?")})
+		case len(pairs) == 0:
+			return nil, ErrNotQuery
+		default:
+			// "://" holds no '&', so it lies within one piece: the flags
+			// of the grown value are those of its pieces, or-ed.
+			last := &pairs[len(pairs)-1]
+			last.to = end
+			last.scheme = last.scheme || strings.Contains(piece, "://")
+			last.question = last.question || strings.Contains(piece, "?")
+		}
+		at = end + 1 // past the '&'
 	}
 	out := make([]Pair, len(pairs))
 	for i, p := range pairs {
-		out[i] = Pair{Key: unescape(p.key, literal), Value: unescape(p.value, literal)}
+		out[i] = Pair{Key: unescape(p.key, literal), Value: unescape(raw[p.from:p.to], literal)}
 		if !utf8.ValidString(out[i].Key) || !utf8.ValidString(out[i].Value) {
 			return nil, &Error{Key: strings.ToValidUTF8(out[i].Key, "\uFFFD"), Value: strings.ToValidUTF8(out[i].Value, "\uFFFD"), Err: ErrUTF8}
 		}
@@ -95,10 +117,6 @@ func isKey(k string) bool {
 		}
 	}
 	return true
-}
-
-func isURLWithQuery(v string) bool {
-	return strings.Contains(v, "://") && strings.Contains(v, "?")
 }
 
 // unescape decodes valid %XX escapes, and '+' as a space unless literal.

@@ -2,8 +2,11 @@ package query
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -62,7 +65,8 @@ func TestParse(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"event=ringing&id=1", "title=a b (0:07)&id=2", "url=https://h/?a=1&b=2&id=3", "x=%zz&y=+1", "a&b"} {
+	for _, s := range []string{"event=ringing&id=1", "title=a b (0:07)&id=2", "url=https://h/?a=1&b=2&id=3", "x=%zz&y=+1", "a&b",
+		"url=https?x&b://y&c=1&id=7", "url=https:&//h?c=1&d=2", "url=a://b&c=?&d=1&id=2"} {
 		f.Add(s)
 	}
 	for _, name := range testfix.Names(f, "pbx3cx", ".txt") { // the 3CX GET scheme as documented
@@ -71,6 +75,9 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
+		if diff := sameResult(raw); diff != "" {
+			t.Fatalf("Parse(%q) differs from the reference: %s", raw, diff)
+		}
 		pairs, err := Parse(raw, known)
 		if err != nil {
 			return
@@ -89,4 +96,177 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("output (%d bytes) longer than input (%d): something was invented", total, len(raw))
 		}
 	})
+}
+
+// parseReference is Parse as it was before it was made linear (issue 10,
+// item 7): each piece that starts no pair was appended to a copy of the
+// value before it, and the value was rescanned for "://" and '?' at every
+// piece that could start one. It is quadratic in the number of such pieces
+// and kept here only as the reference Parse must agree with.
+func parseReference(raw string, known func(key string) bool) ([]Pair, error) {
+	raw = strings.TrimPrefix(strings.TrimSpace(raw), "?")
+	if raw == "" {
+		return nil, ErrEmpty
+	}
+	if strings.Count(raw, "&") >= MaxPairs {
+		return nil, ErrTooMany
+	}
+	literal := strings.Contains(raw, " ")
+	type rawPair struct{ key, value string }
+	var pairs []rawPair
+	for piece := range strings.SplitSeq(raw, "&") {
+		k, v, hasEq := strings.Cut(piece, "=")
+		starts := hasEq && isKey(k)
+		if starts && len(pairs) > 0 && isURLWithQuery(pairs[len(pairs)-1].value) {
+			starts = known != nil && known(strings.ToLower(k))
+		}
+		if !starts {
+			if len(pairs) == 0 {
+				return nil, ErrNotQuery
+			}
+			pairs[len(pairs)-1].value += "&" + piece
+			continue
+		}
+		pairs = append(pairs, rawPair{k, v})
+	}
+	out := make([]Pair, len(pairs))
+	for i, p := range pairs {
+		out[i] = Pair{Key: unescape(p.key, literal), Value: unescape(p.value, literal)}
+		if !utf8.ValidString(out[i].Key) || !utf8.ValidString(out[i].Value) {
+			return nil, &Error{Key: strings.ToValidUTF8(out[i].Key, "\uFFFD"), Value: strings.ToValidUTF8(out[i].Value, "\uFFFD"), Err: ErrUTF8}
+		}
+	}
+	return out, nil
+}
+
+func isURLWithQuery(v string) bool {
+	return strings.Contains(v, "://") && strings.Contains(v, "?")
+}
+
+// sameResult reports how Parse and parseReference differ on raw, or "".
+func sameResult(raw string) string {
+	got, gotErr := Parse(raw, known)
+	want, wantErr := parseReference(raw, known)
+	if diff := cmp.Diff(want, got); diff != "" {
+		return fmt.Sprintf("pairs (-reference +Parse):\n%s", diff)
+	}
+	var ge, we *Error
+	if errors.As(gotErr, &ge) != errors.As(wantErr, &we) || ge != nil && *ge != *we {
+		return fmt.Sprintf("error %#v, reference %#v", gotErr, wantErr)
+	}
+	if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+		return fmt.Sprintf("error %v, reference %v", gotErr, wantErr)
+	}
+	return ""
+}
+
+// TestParseMatchesReference: Parse gives what the quadratic reference gave,
+// pairs and errors alike, on the inputs where the two algorithms differ
+// most (FuzzParse checks the same on everything it finds).
+func TestParseMatchesReference(t *testing.T) {
+	tests := []struct{ raw, reason string }{
+		{manyAmpersands(64<<10, benchAmps), "999 '&' joined into one value"},
+		{"url=https://h/a.mp3?x=1&y=2&id=7&title=a", "a URL with a query: only known keys split it"},
+		{"url=https://h/a&b?c=1&d=2&id=7", "the '?' in a later piece of the value"},
+		{"url=https?x&b://y&c=1&id=7", "'?' and \"://\" in different pieces"},
+		{"url=https:&//h?c=1&d=2", "a \"://\" cut by an '&' is none"},
+		{"url=a://b&c=?&d=1&id=2", "the '?' arrives with a piece that starts a pair"},
+		{"a=1&&b=2&=3&c d=4&id=5", "empty pieces, an empty key, a key with a space"},
+		{"title=Tom & Jerry+%2B&id=1", "raw text: '+' stays"},
+		{"title=%FF&x&id=1", "an UTF-8 error in a grown value"},
+		{"&id=1", "no pair to join the first piece to"},
+		{"?  id=1&x  ", "trimmed, '?' dropped"},
+		{strings.Repeat("&", MaxPairs), "bounded"},
+	}
+	for _, tt := range tests {
+		if diff := sameResult(tt.raw); diff != "" {
+			t.Errorf("Parse(%.40q) differs from the reference (%s): %s", tt.raw, tt.reason, diff)
+		}
+	}
+}
+
+// manyAmpersands is a query of size bytes whose one value holds amps
+// unescaped '&', none of them followed by key=: the worst case of the
+// reference (each '&' joins a piece to the value before it).
+func manyAmpersands(size, amps int) string {
+	const head = "title="
+	piece := (size - len(head) - amps) / (amps + 1)
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString(head)
+	for i := 0; i <= amps; i++ {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(strings.Repeat("x", piece))
+	}
+	for b.Len() < size {
+		b.WriteByte('x')
+	}
+	return b.String()
+}
+
+// oneValue is a query of size bytes with one value and no '&'.
+func oneValue(size int) string {
+	const head = "title="
+	return head + strings.Repeat("x", size-len(head))
+}
+
+const (
+	benchSize = 1 << 20
+	benchAmps = MaxPairs - 1 // the most Parse reads
+)
+
+func BenchmarkParseOneValue(b *testing.B) {
+	raw := oneValue(benchSize)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(raw, known); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseManyAmpersands(b *testing.B) {
+	raw := manyAmpersands(benchSize, benchAmps)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(raw, known); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestParseManyAmpersandsIsLinear is the regression test of "loose query
+// parsing is quadratic": a 1 MiB value with 999 unescaped '&' took
+// hundreds of times as long as one value of the same length (0.5-0.8 s
+// against under 2 ms here), copying the value at every '&'. It must now
+// take at most 10 times as long: the best of five interleaved runs of each
+// is compared, so that a noisy machine does not fail it.
+func TestParseManyAmpersandsIsLinear(t *testing.T) {
+	one, many := oneValue(benchSize), manyAmpersands(benchSize, benchAmps)
+	if len(one) != benchSize || len(many) != benchSize || strings.Count(many, "&") != benchAmps {
+		t.Fatalf("inputs: %d and %d bytes, %d '&'", len(one), len(many), strings.Count(many, "&"))
+	}
+	best := func(raw string, d *time.Duration) {
+		start := time.Now()
+		if _, err := Parse(raw, known); err != nil {
+			t.Fatal(err)
+		}
+		if e := time.Since(start); *d == 0 || e < *d {
+			*d = e
+		}
+	}
+	var tOne, tMany time.Duration
+	for range 5 {
+		best(one, &tOne)
+		best(many, &tMany)
+	}
+	const factor = 10
+	if tMany > factor*tOne {
+		t.Errorf("Parse of %d bytes: %v with %d '&' in the value, %v without: more than %dx (best of 5 each)", benchSize, tMany, benchAmps, tOne, factor)
+	}
+	t.Logf("best of 5: one value %v, %d '&' %v (%.1fx)", tOne, benchAmps, tMany, float64(tMany)/float64(tOne))
 }
