@@ -584,3 +584,37 @@ func BenchmarkEncodeActionBaseline_JSONMap(b *testing.B) {
 		}
 	}
 }
+
+// The strings of an answer: a URL with a query, a TTS text, a number.
+var answerStrings = []string{"https://example.com/hooks/elks/next?step=2&lang=sv", "en_US/Press one for sales, two for support.", "+46704508449"}
+
+// BenchmarkAppendString is what the hand-written escaper costs for the
+// strings of one answer; BenchmarkAppendStringBaseline_JSONEncoder is the
+// same with encoding/json (an Encoder with HTML escaping off, reused, as
+// the encoder would have to use it to keep '&' in URLs as it is).
+func BenchmarkAppendString(b *testing.B) {
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = buf[:0]
+		for _, s := range answerStrings {
+			buf = appendString(buf, s)
+		}
+	}
+}
+
+func BenchmarkAppendStringBaseline_JSONEncoder(b *testing.B) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		for _, s := range answerStrings {
+			if err := enc.Encode(s); err != nil {
+				b.Fatal(err)
+			}
+			buf.Truncate(buf.Len() - 1) // Encode ends with a newline
+		}
+	}
+}
