@@ -257,13 +257,16 @@ func TestDecodeValues(t *testing.T) {
 
 // FuzzParse drives the request level with any body and Content-Type:
 // Parse never panics, every failure is a DecodeError naming elks (or an
-// unknown event with its fields), and Parse agrees with Decode.
+// unknown event with its fields), every event it returns holds only valid
+// UTF-8, and Parse agrees with Decode.
 func FuzzParse(f *testing.F) {
 	for _, name := range fixtures(f) {
 		f.Add(fixture(f, name), "application/x-www-form-urlencoded")
 	}
 	f.Add([]byte(`{"id":"s1"}`), "application/json")
 	f.Add([]byte("id=s1"), "")
+	f.Add([]byte("id=s1&from=1&to=2&message=a&%FF=1"), "")
+	f.Add([]byte("id=c1&state=success&actions=%5B%7B%22a%22%3A%22%FF%22%7D%5D"), "")
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		req.Header.Set("Content-Type", contentType)
@@ -292,6 +295,9 @@ func FuzzParse(f *testing.F) {
 			if de.Field == "Content-Type" {
 				return // refused before the body was decoded
 			}
+		}
+		if ev != nil {
+			testfix.CheckUTF8(t, ev)
 		}
 		// The request level adds nothing to the bytes level but the read.
 		ev2, err2 := Decode(body)

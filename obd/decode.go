@@ -93,10 +93,25 @@ func (d *Decoder) Decode(body []byte) (Event, error) {
 	return d.DecodeValues(values)
 }
 
-// Parse reads a request: its query string and its body (JSON, a form, or
-// multipart form data), merged, so that a composed webhook may put fields in
-// either. A field given in both with different values is refused. The body
-// is read bounded by telhook.DefaultMaxBodyBytes.
+// Parse reads a request: its query string and its body, merged, so that a
+// composed webhook may put fields in either. A field given in both with
+// different values is refused. The body is read bounded by
+// telhook.DefaultMaxBodyBytes.
+//
+// A body is read as one of the three formats a composed webhook may use:
+//
+//   - JSON when it starts with '{', whatever its Content-Type says, or
+//     when it is labelled application/json;
+//   - multipart form data when labelled multipart/form-data;
+//   - a form when labelled application/x-www-form-urlencoded, text/plain,
+//     or not at all, and only when it is one: "key=value" pairs joined by
+//     '&', each key made of letters, digits and "-_.~%+*[]".
+//
+// Anything else is refused as malformed, never acknowledged as an unknown
+// webhook: a body that is not JSON under another label (image/png,
+// application/xml) names the Content-Type; text that is no form ("hello",
+// XML under text/plain) names the body. An unknown webhook is one whose
+// fields this package does not know, not a body that has no fields.
 func (d *Decoder) Parse(r *http.Request) (Event, error) {
 	body, err := core.ReadBody(r, provider)
 	if err != nil {
@@ -114,11 +129,7 @@ func (d *Decoder) request(r *http.Request, body []byte) (Event, error) {
 	if r.URL.RawQuery != "" {
 		pairs, err := query.Parse(r.URL.RawQuery, nil)
 		if err != nil {
-			var qe *query.Error
-			if errors.As(err, &qe) {
-				return nil, wire.Error(provider, qe.Key, qe.Value, qe.Err)
-			}
-			return nil, wire.Error(provider, "", "", err)
+			return nil, wire.QueryError(provider, "", err)
 		}
 		fromQuery := make(map[string]string, len(pairs))
 		for _, p := range pairs {
@@ -138,13 +149,23 @@ func (d *Decoder) request(r *http.Request, body []byte) (Event, error) {
 			values[k] = v
 		}
 	}
-	if len(values) == 0 {
-		return nil, wire.Error(provider, "", "", wire.ErrEmpty)
+	if len(values) == 0 && len(bytes.TrimSpace(body)) == 0 {
+		// Nothing was sent at all. A body without fields ("{}") goes on to
+		// DecodeValues, which names the field a report cannot do without.
+		if r.Method == http.MethodGet {
+			return nil, wire.Error(provider, "", "", errNoQuery)
+		}
+		return nil, wire.Error(provider, "", "", errNothing)
 	}
 	return d.DecodeValues(values)
 }
 
-var errBodyAndQuery = errors.New("given in the query string and the body with different values")
+var (
+	errBodyAndQuery = errors.New("given in the query string and the body with different values")
+	errNoQuery      = errors.New("no fields in the query string")
+	errNothing      = fmt.Errorf("%w and no query string", wire.ErrEmpty)
+	errNoFields     = fmt.Errorf("%w: the webhook has no fields at all", wire.ErrMissing)
+)
 
 // restorePlus undoes a '+' that became a space in the phone numbers of a
 // query string or form.
@@ -157,7 +178,8 @@ func (d *Decoder) restorePlus(values map[string]string) {
 	}
 }
 
-// bodyValues reads a JSON, form or multipart body into flat values.
+// bodyValues reads a JSON, multipart or form body into flat values, by the
+// rules Parse documents.
 func (d *Decoder) bodyValues(contentType string, body []byte) (map[string]string, error) {
 	b := bytes.TrimSpace(body)
 	if len(b) == 0 {
@@ -169,22 +191,56 @@ func (d *Decoder) bodyValues(contentType string, body []byte) (map[string]string
 		return jsonValues(b)
 	case mt == "multipart/form-data":
 		return multipartValues(b, params["boundary"])
-	case mt == "application/x-www-form-urlencoded" || mt == "" || mt == "text/plain":
-		form, err := wire.Form(provider, b)
-		if err != nil {
-			return nil, err
-		}
-		values := make(map[string]string, len(form))
-		for k, vs := range form {
-			values[k] = vs[0]
-		}
-		d.restorePlus(values)
-		return values, nil
+	case mt != "application/x-www-form-urlencoded" && mt != "text/plain" && mt != "":
+		return nil, wire.Error(provider, "Content-Type", contentType, errContentType)
+	case !isForm(b):
+		return nil, wire.Error(provider, "", string(b), errNotForm)
 	}
-	return nil, wire.Error(provider, "Content-Type", contentType, errContentType)
+	form, err := wire.Form(provider, b)
+	if err != nil {
+		return nil, err
+	}
+	values := make(map[string]string, len(form))
+	for k, vs := range form {
+		values[k] = vs[0]
+	}
+	d.restorePlus(values)
+	return values, nil
 }
 
-var errContentType = errors.New("not JSON, a form or multipart form data")
+var (
+	errContentType = errors.New("not JSON, and labelled neither a form nor multipart form data")
+	errNotForm     = errors.New("neither JSON nor a form of key=value pairs")
+)
+
+// isForm reports whether b is "key=value" pairs joined by '&' (empty pairs
+// allowed), each key made of letters, digits, "-_.~%+*[]" or bytes past
+// ASCII (checked for UTF-8 later). url.ParseQuery would read any text
+// ("hello world", `<?xml version="1.0"?>`) as a form.
+func isForm(b []byte) bool {
+	pairs := 0
+	for pair := range bytes.SplitSeq(b, []byte("&")) {
+		if len(pair) == 0 {
+			continue
+		}
+		key, _, ok := bytes.Cut(pair, []byte("="))
+		if !ok || len(key) == 0 {
+			return false
+		}
+		for _, c := range key {
+			if !formKeyByte(c) {
+				return false
+			}
+		}
+		pairs++
+	}
+	return pairs > 0
+}
+
+func formKeyByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= 0x80 ||
+		strings.IndexByte("-_.~%+*[]", c) >= 0
+}
 
 func multipartValues(body []byte, boundary string) (map[string]string, error) {
 	if boundary == "" {
@@ -201,15 +257,18 @@ func multipartValues(body []byte, boundary string) (map[string]string, error) {
 			return nil, wire.Error(provider, "", "", fmt.Errorf("multipart body: %w", err))
 		}
 		name := part.FormName()
-		if part.FileName() != "" || name == "" {
+		switch {
+		case part.FileName() != "":
 			return nil, wire.Error(provider, name, part.FileName(), errors.New("a file part, where only fields belong"))
+		case name == "":
+			return nil, wire.Error(provider, "", "", errors.New("a part without a form-data name"))
 		}
+		// Names and values that are not UTF-8 (name="\xff", or RFC 2231's
+		// name*=utf-8''%ff once decoded) are refused by DecodeValues, with
+		// those of every other front-end.
 		v, err := io.ReadAll(part) // bounded: the body is already in memory
 		if err != nil {
 			return nil, wire.Error(provider, name, "", err)
-		}
-		if !utf8.Valid(v) {
-			return nil, wire.Error(provider, name, "", wire.ErrUTF8)
 		}
 		if prev, dup := values[name]; dup && prev != string(v) {
 			return nil, wire.Error(provider, name, string(v), wire.ErrRepeated)
@@ -255,19 +314,32 @@ var errLongNumber = fmt.Errorf("longer than %d characters: no phone number", max
 var errTemplate = errors.New("unrendered template placeholder: the composed webhook uses a variable Mobtexting did not fill")
 
 // DecodeValues maps flat values (from any transport) onto a Report with
-// the Decoder's Fields, or reads them as a Challenge. Values that still hold
-// template text ("{{to}}", "@{{to}}") are refused.
+// the Decoder's Fields, or reads them as a Challenge. Keys and values that
+// are not UTF-8, values that still hold template text ("{{to}}",
+// "@{{to}}") and an empty map (which names the status key a report needs)
+// are refused.
 func (d *Decoder) DecodeValues(values map[string]string) (Event, error) {
-	bad := ""
+	f := d.Fields.keys()
+	if len(values) == 0 {
+		return nil, wire.Error(provider, f.Status, "", errNoFields)
+	}
+	// Every front-end (JSON, form, query string, multipart) ends here: the
+	// one place where text that is not UTF-8 is refused, keys included, so
+	// that none reaches a field or an Extra key. It is looked for in the
+	// one pass over values; CheckFields builds the error only when needed.
+	bad, invalid := "", false
 	for k, v := range values {
+		invalid = invalid || !utf8.ValidString(k) || !utf8.ValidString(v)
 		if strings.Contains(v, "{{") && strings.Contains(v, "}}") && (bad == "" || k < bad) {
 			bad = k // the smallest such key, so the error does not depend on map order
 		}
 	}
+	if invalid {
+		return nil, wire.CheckFields(provider, values)
+	}
 	if bad != "" {
 		return nil, wire.Error(provider, bad, values[bad], errTemplate)
 	}
-	f := d.Fields.keys()
 	if _, ok := values["challenge"]; ok {
 		if _, ok := values["validation_key"]; ok {
 			return &Challenge{ValidationKey: values["validation_key"], Challenge: values["challenge"], Token: values["token"]}, nil

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/testfix"
+	"github.com/telhook/telhook/internal/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/obd/decoded")
@@ -162,6 +165,190 @@ func TestDecoderLocation(t *testing.T) {
 	}
 }
 
+// multipartRequest builds a multipart/form-data request of one part per header
+// line and value.
+func multipartRequest(parts ...[2]string) *http.Request {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString("--b\r\nContent-Disposition: " + p[0] + "\r\n\r\n" + p[1] + "\r\n")
+	}
+	b.WriteString("--b--\r\n")
+	r := httptest.NewRequest(http.MethodPost, "/obd", strings.NewReader(b.String()))
+	r.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+	return r
+}
+
+// TestMultipartFieldNameInvalidUTF8 is issue 10 item 4: a multipart part
+// whose name is not UTF-8, raw or as RFC 2231 encodes it, became an Extra
+// key (or an Unknown field) that reached the callback. Names and values of
+// every front-end are now checked in one place, DecodeValues.
+func TestMultipartFieldNameInvalidUTF8(t *testing.T) {
+	status := [2]string{`form-data; name="status"`, "ANSWER"}
+	tests := []struct {
+		name   string
+		req    *http.Request
+		want   Event  // nil: refused with ErrUTF8
+		field  string // of the refusal
+		reason string
+	}{
+		{"raw name", multipartRequest(status, [2]string{"form-data; name=\"\xff\"", "x"}), nil, "\uFFFD",
+			"a raw byte that is no text in the name: it would be an Extra key"},
+		{"RFC 2231 name", multipartRequest(status, [2]string{`form-data; name*=utf-8''%ff`, "x"}), nil, "\uFFFD",
+			"mime decodes name*=utf-8''%ff to the byte 0xff without checking it"},
+		{"unknown webhook", multipartRequest([2]string{"form-data; name=\"\xff\"", "x"}), nil, "\uFFFD",
+			"with no report field the name would be an Unknown field handed to OnUnknown"},
+		{"value", multipartRequest(status, [2]string{`form-data; name="note"`, "a\xffb"}), nil, "note",
+			"a value that is no text, as before, now refused in the same place"},
+		{"RFC 2231 valid", multipartRequest(status, [2]string{`form-data; name*=utf-8''%c3%a9`, "x"}),
+			&Report{Status: "ANSWER", Extra: map[string]string{"é": "x"}}, "",
+			"the control: an encoded é is text and is kept"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := Parse(tt.req)
+			if tt.want != nil {
+				if err != nil {
+					t.Fatalf("error %v, want the event (%s)", err, tt.reason)
+				}
+				if diff := cmp.Diff(tt.want, ev); diff != "" {
+					t.Errorf("(-want +got) %s:\n%s", tt.reason, diff)
+				}
+				return
+			}
+			var de *telhook.DecodeError
+			if ev != nil || !errors.As(err, &de) || !errors.Is(err, wire.ErrUTF8) {
+				t.Fatalf("got %+v, %v; want a DecodeError matching ErrUTF8 (%s)", ev, err, tt.reason)
+			}
+			if diff := cmp.Diff([2]string{"obd", tt.field}, [2]string{de.Provider, de.Field}); diff != "" {
+				t.Errorf("provider and field (-want +got) %s:\n%s", tt.reason, diff)
+			}
+		})
+	}
+}
+
+// TestDecodeValuesInvalidUTF8: DecodeValues, the entry point for values
+// from a queue, passed keys and values that are not UTF-8 on into events.
+func TestDecodeValuesInvalidUTF8(t *testing.T) {
+	tests := []struct {
+		values map[string]string
+		field  string
+		reason string
+	}{
+		{map[string]string{"status": "ANSWER", "\xff": "1"}, "\uFFFD", "a key, which would be an Extra key"},
+		{map[string]string{"status": "ANSWER\xff"}, "status", "a value"},
+		{map[string]string{"b\xff": "1", "a\xff": "1", "status": "ANSWER"}, "a\uFFFD", "the smallest bad key is named, whatever the map order"},
+		{map[string]string{"event\xff": "ping"}, "event\uFFFD", "an unknown webhook is no exception"},
+	}
+	for _, tt := range tests {
+		ev, err := std.DecodeValues(tt.values)
+		var de *telhook.DecodeError
+		if ev != nil || !errors.As(err, &de) || !errors.Is(err, wire.ErrUTF8) || de.Field != tt.field {
+			t.Errorf("DecodeValues(%q) = %v, %v; want a DecodeError for %q matching ErrUTF8 (%s)", tt.values, ev, err, tt.field, tt.reason)
+		}
+	}
+}
+
+// TestNoFieldsNotCalledEmptyBody is issue 10 item 8: /obd/compose answered
+// "obd: empty body" to a GET with no query string (which has no body to be
+// empty) and to a PUT whose body is {} (which is not empty). Each answer
+// now says what happened.
+func TestNoFieldsNotCalledEmptyBody(t *testing.T) {
+	tests := []struct {
+		name, method, target, ctype, body string
+		fields                            Fields
+		want                              string
+		reason                            string
+	}{
+		{"GET without a query", http.MethodGet, "/obd/compose", "", "", Fields{},
+			"obd: no fields in the query string\n", "a composed GET sends its fields in the query string, and there are none"},
+		{"PUT {}", http.MethodPut, "/obd/compose", "application/json", "{}", Fields{},
+			"obd: field \"status\": required field is missing: the webhook has no fields at all\n",
+			"the body is there but holds no field: the one a report needs is named"},
+		{"PUT {} renamed", http.MethodPut, "/obd/compose", "application/json", " { } ", Fields{Status: "message_status"},
+			"obd: field \"message_status\": required field is missing: the webhook has no fields at all\n",
+			"by the key the user's template uses for it"},
+		{"POST empty multipart", http.MethodPost, "/obd/compose", "multipart/form-data; boundary=b", "--b--\r\n", Fields{},
+			"obd: field \"status\": required field is missing: the webhook has no fields at all\n",
+			"multipart data without a part is no empty body either"},
+		{"POST nothing", http.MethodPost, "/obd/compose", "", "", Fields{},
+			"obd: empty body and no query string\n", "truly nothing: both places a composed webhook may use are named"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &seen{}
+			h := NewHandler(s.callbacks(), WithFields(tt.fields), quiet)
+			r := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
+			if tt.ctype != "" {
+				r.Header.Set("Content-Type", tt.ctype)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			got := fmt.Sprintf("%d %s", w.Code, w.Body)
+			if diff := cmp.Diff(fmt.Sprintf("400 %s", tt.want), got); diff != "" {
+				t.Errorf("answer (-want +got) %s:\n%s", tt.reason, diff)
+			}
+			if len(s.reports)+len(s.unknown) != 0 {
+				t.Errorf("a callback ran: %d reports, %d unknown", len(s.reports), len(s.unknown))
+			}
+		})
+	}
+}
+
+// TestNonFormBodyRefusedUnderEveryLabel is issue 10 item 8: /obd
+// acknowledged text/plain garbage as an unknown webhook (200, OnUnknown)
+// but refused image/png (400). The rule is now one, and Parse documents
+// it: JSON is told by its first '{' under any label; otherwise the label
+// must be one a form can carry and the body must be a form. A body that is
+// no webhook is refused under every label, because acknowledging it would
+// tell Mobtexting a broken template works; a form with fields this package
+// does not know is still an unknown webhook.
+func TestNonFormBodyRefusedUnderEveryLabel(t *testing.T) {
+	const notForm = "400 obd: neither JSON nor a form of key=value pairs\n"
+	const notLabelled = "400 obd: field \"Content-Type\": not JSON, and labelled neither a form nor multipart form data\n"
+	tests := []struct {
+		ctype, body string
+		want        string // status, answer body, then the callback reached
+		reason      string
+	}{
+		{"text/plain", "hello world", notForm + "-", "the bug: text that is no form was read as one key without a value and acknowledged"},
+		{"text/plain", `<?xml version="1.0"?><call id="1"/>`, notForm + "-", "an '=' does not make a form: its key is no key"},
+		{"", "hello world", notForm + "-", "no label: the same rule as text/plain"},
+		{"application/x-www-form-urlencoded", "hello", notForm + "-", "labelled a form is not being one"},
+		{"image/png", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", notLabelled + "-", "as before: the label says it cannot be a form, and says so"},
+		{"image/png", "status=ANSWER&mid=png-1", notLabelled + "-", "a label that is no form's is not second-guessed for a non-JSON body"},
+		{"image/png", `{"status":"ANSWER","mid":"png-2"}`, "200 OnReport", "JSON is told by its first byte under any label, as for every JSON provider"},
+		{"text/plain", "status=ANSWER&mid=txt-1", "200 OnReport", "the control: a form under text/plain is read"},
+		{"text/plain", "event=ping", "200 OnUnknown", "a form of fields no report has is an unknown webhook, acknowledged"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %.24q", tt.ctype, tt.body), func(t *testing.T) {
+			s := &seen{}
+			r := httptest.NewRequest(http.MethodPost, "/obd", strings.NewReader(tt.body))
+			if tt.ctype != "" {
+				r.Header.Set("Content-Type", tt.ctype)
+			}
+			w := httptest.NewRecorder()
+			NewHandler(s.callbacks(), quiet).ServeHTTP(w, r)
+			reached := "-"
+			switch {
+			case len(s.reports) == 1 && len(s.unknown) == 0:
+				reached = "OnReport"
+			case len(s.unknown) == 1 && len(s.reports) == 0:
+				reached = "OnUnknown"
+			case len(s.reports)+len(s.unknown) > 0:
+				reached = "several"
+			}
+			got := fmt.Sprintf("%d %s%s", w.Code, w.Body, reached)
+			if w.Code == http.StatusOK {
+				got = fmt.Sprintf("%d %s", w.Code, reached)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got) %s:\n%s", tt.reason, diff)
+			}
+		})
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	for _, name := range testfix.Names(f, "obd", ".json") {
 		f.Add(testfix.Read(f, "obd", name, ".json"))
@@ -179,6 +366,9 @@ func FuzzParseCompose(f *testing.F) {
 	f.Add("call_id=c-1", `{"to":"9188","message_status":"BUSY",}`, "application/json")
 	f.Add("", "id=c-2&to=+9188&message_status=NOANSWER", "application/x-www-form-urlencoded")
 	f.Add("token=k", `{"validation_key":"k","challenge":"c"}`, "application/json")
+	f.Add("", "--b\r\nContent-Disposition: form-data; name*=utf-8''%ff\r\n\r\nx\r\n--b--\r\n", "multipart/form-data; boundary=b")
+	f.Add("", "--b\r\nContent-Disposition: form-data; name=\"\xff\"\r\n\r\nx\r\n--b--\r\n", "multipart/form-data; boundary=b")
+	f.Add("%FF=1", "", "")
 	d := &Decoder{Fields: Fields{ID: "call_id", Status: "message_status"}}
 	f.Fuzz(func(t *testing.T, rawQuery, body, contentType string) {
 		r, err := http.NewRequest(http.MethodPost, "http://h/ack", strings.NewReader(body))
@@ -212,6 +402,9 @@ func checkResult(t *testing.T, ev Event, err error) {
 		if r, ok := ev.(*Report); ok && (r.Status == "" || len(r.To) > maxNumber) {
 			t.Fatalf("a report without status or with a %d-byte number", len(r.To))
 		}
+	}
+	if ev != nil {
+		testfix.CheckUTF8(t, ev)
 	}
 }
 

@@ -26,6 +26,16 @@
 // template text ("{{to}}", "@{{to}}") is refused with an error that says
 // so: the template used a variable Mobtexting did not fill.
 //
+// A body is JSON when it starts with '{' (under any Content-Type) or is
+// labelled application/json, multipart form data when labelled so, and
+// otherwise a form, read only under a form's label, text/plain or none,
+// and only when it is "key=value" pairs. Anything else (text, XML, an
+// image) is refused with 400 under every label, never acknowledged as an
+// unknown webhook: acknowledging it would tell Mobtexting that a broken
+// template works. A webhook with no fields at all is refused too, with
+// words that say so. Text that is not UTF-8, in a key or a value, is
+// refused whatever carries it.
+//
 // # Answer
 //
 // Mobtexting counts every status but 200 and 202 as a failure, so

@@ -495,11 +495,13 @@ func charge(ev Event) any      { return ev.(*PostCall).Charge }
 
 // FuzzDecode: no input panics; every failure is a DecodeError from oncall
 // (with a bounded value) or an unknown event that comes with its fields;
-// decoding is deterministic.
+// every event returned holds only valid UTF-8; decoding is deterministic.
 func FuzzDecode(f *testing.F) {
 	for _, name := range fixtureNames(f) {
 		f.Add(fixture(f, name))
 	}
+	f.Add([]byte("{\"uuid\":\"u\",\"event_type\":\"answered\",\"event_time\":\"2026-03-10T09:15:08Z\",\"\xff\":1}"))
+	f.Add([]byte(`{"uuid":"u","disposition":"answered","note":"\udc00\ud800",}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := Decode(body)
 		switch {
@@ -514,6 +516,9 @@ func FuzzDecode(f *testing.F) {
 			if ev != nil || !errors.As(err, &de) || de.Provider != "oncall" || len(de.Value) > 70 {
 				t.Fatalf("error %v (%T) with event %T", err, err, ev)
 			}
+		}
+		if ev != nil {
+			testfix.CheckUTF8(t, ev)
 		}
 		switch ev := ev.(type) {
 		case *CallEvent:

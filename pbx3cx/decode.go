@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/core"
@@ -50,6 +51,8 @@ func Parse(r *http.Request) (*Event, error) {
 //   - a query string, as DecodeQuery reads it.
 //
 // Anything else is a *telhook.DecodeError: the dialect is never guessed.
+// So is text that is not UTF-8, in a key or a value, raw or once its
+// escapes are decoded, in every dialect: an event holds text only.
 // An event of a type this package does not know is returned with an error
 // matching telhook.ErrUnknownEvent.
 func Decode(body []byte) (*Event, error) {
@@ -81,11 +84,7 @@ func DecodeQuery(raw string) (*Event, error) {
 	}
 	pairs, err := query.Parse(raw, knownKey)
 	if err != nil {
-		var qe *query.Error
-		if errors.As(err, &qe) {
-			return nil, wire.Error(provider, qe.Key, qe.Value, qe.Err)
-		}
-		return nil, wire.Error(provider, "", raw, err)
+		return nil, wire.QueryError(provider, raw, err)
 	}
 	fields := make(map[string]string, len(pairs))
 	names := make(map[string]string, len(pairs)) // lowercase key → key as sent
@@ -167,6 +166,10 @@ func jsonStrings(v json.RawMessage) ([]string, error) {
 	return []string{s}, nil
 }
 
+// urlField names the recording URLs in errors, by K2M's key: a bare URL
+// has no key of its own.
+const urlField = "FileUrls"
+
 // wireEvent holds the two fields every webhook must have.
 type wireEvent struct {
 	Type string `json:"event" validate:"required"`
@@ -220,7 +223,7 @@ func build(f map[string]string, names map[string]string, urls []string) (*Event,
 		}
 	}
 	if ev.Type == Recording && len(ev.RecordingURLs) == 0 {
-		return nil, wire.Error(provider, "FileUrls", "", wire.ErrMissing)
+		return nil, wire.Error(provider, urlField, "", wire.ErrMissing)
 	}
 	for k, v := range f {
 		if ev.Extra == nil {
@@ -234,11 +237,17 @@ func build(f map[string]string, names map[string]string, urls []string) (*Event,
 	return ev, nil
 }
 
-// decodeURL reads the legacy recording request: a bare URL.
+// decodeURL reads the legacy recording request: a bare URL. The URL and
+// the file name its escapes decode to must be UTF-8, as every value of the
+// other dialects must: "…/recording/%FF%FE_1-1-1.mp3" would put bytes that
+// are no text into ID.
 func decodeURL(s string) (*Event, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || strings.ContainsAny(s, " \t\r\n") {
 		return nil, wire.Error(provider, "", s, errors.New("not a recording URL"))
+	}
+	if !utf8.ValidString(s) || !utf8.ValidString(u.Path) {
+		return nil, wire.Error(provider, urlField, s, wire.ErrUTF8)
 	}
 	ev := &Event{Type: Recording, RecordingURLs: []string{s}}
 	// ".../230102185935_18-1-1.mp3": the segment id, then the recording index.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/testfix"
+	"github.com/telhook/telhook/internal/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/pbx3cx")
@@ -216,6 +217,83 @@ func TestTitleDuration(t *testing.T) {
 	}
 }
 
+// TestBareRecordingURLInvalidUTF8 is issue 10 item 4: a bare recording URL
+// whose file name is not UTF-8, raw or percent-encoded, as a POST body or
+// a raw GET query, put those bytes in ID and RecordingURLs. It is refused,
+// naming FileUrls (the key of the URLs in the JSON dialect), with the
+// shared UTF-8 sentinel; the same URL in valid UTF-8 is still read.
+func TestBareRecordingURLInvalidUTF8(t *testing.T) {
+	const base = "https://pbx:5001/webapi/recording/"
+	tests := []struct {
+		name   string
+		decode func(string) (*Event, error)
+		in     string
+		want   *Event // nil: refused with ErrUTF8
+		reason string
+	}{
+		{"post raw", decodeBody, base + "\xff\xfe230102185935_18-1-1.mp3", nil,
+			"raw bytes that are no text in the body: they would be in ID and RecordingURLs"},
+		{"post escaped", decodeBody, base + "%FF%FE230102185935_18-1-1.mp3", nil,
+			"escapes that decode to no text: the URL is ASCII, but the file name read into ID is not"},
+		{"get raw", DecodeQuery, base + "\xff\xfe230102185935_18-1-1.mp3", nil,
+			"the legacy GET whose raw query is the URL takes the same path"},
+		{"get escaped", DecodeQuery, base + "%FF%FE230102185935_18-1-1.mp3", nil,
+			"and refuses the escaped form too"},
+		{"post raw in the host", decodeBody, "https://p\xffbx:5001/webapi/recording/230102185935_18-1-1.mp3", nil,
+			"not only the file name: no byte of the URL may be other than text"},
+		{"post valid UTF-8", decodeBody, base + "%C3%A9230102185935_18-1-1.mp3",
+			&Event{Type: Recording, ID: "é230102185935_18-1", RecordingURLs: []string{base + "%C3%A9230102185935_18-1-1.mp3"}},
+			"the control: an escaped é is text, and the URL is kept exactly as sent"},
+		{"get raw valid UTF-8", DecodeQuery, base + "é230102185935_18-1-1.mp3",
+			&Event{Type: Recording, ID: "é230102185935_18-1", RecordingURLs: []string{base + "é230102185935_18-1-1.mp3"}},
+			"the control on the GET path: raw UTF-8 is text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := tt.decode(tt.in)
+			if tt.want != nil {
+				if err != nil {
+					t.Fatalf("error %v, want the event (%s)", err, tt.reason)
+				}
+				if diff := cmp.Diff(tt.want, ev); diff != "" {
+					t.Errorf("(-want +got) %s:\n%s", tt.reason, diff)
+				}
+				return
+			}
+			var de *telhook.DecodeError
+			if ev != nil || !errors.As(err, &de) || !errors.Is(err, wire.ErrUTF8) {
+				t.Fatalf("got %+v, %v; want a DecodeError matching ErrUTF8 (%s)", ev, err, tt.reason)
+			}
+			got := [3]string{de.Provider, de.Field, strings.ToValidUTF8(de.Value, "?")}
+			if diff := cmp.Diff([3]string{"pbx3cx", "FileUrls", de.Value}, got); diff != "" {
+				t.Errorf("provider, field, value (-want +got) %s:\n%s", tt.reason, diff)
+			}
+			if where := testfix.InvalidUTF8(de); where != "" {
+				t.Errorf("the error itself carries the bytes on to logs: %s", where)
+			}
+		})
+	}
+}
+
+// TestQueryInvalidUTF8SharedSentinel: the legacy GET refused a value that
+// is not UTF-8 with the query reader's own sentinel, so errors.Is with the
+// one every other front-end uses did not match.
+func TestQueryInvalidUTF8SharedSentinel(t *testing.T) {
+	tests := []struct{ raw, field, reason string }{
+		{"event=ringing&user=%FF&id=1_1-0", "user", "an escaped byte that is no text in a value"},
+		{"event=ringing&user=8\xff21&id=1_1-0", "user", "a raw byte that is no text"},
+	}
+	for _, tt := range tests {
+		ev, err := DecodeQuery(tt.raw)
+		var de *telhook.DecodeError
+		if ev != nil || !errors.As(err, &de) || !errors.Is(err, wire.ErrUTF8) || de.Field != tt.field {
+			t.Errorf("DecodeQuery(%q) = %+v, %v; want a DecodeError for %q matching ErrUTF8 (%s)", tt.raw, ev, err, tt.field, tt.reason)
+		}
+	}
+}
+
+func decodeBody(s string) (*Event, error) { return Decode([]byte(s)) }
+
 func TestParseDuration(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -234,11 +312,14 @@ func TestParseDuration(t *testing.T) {
 }
 
 // FuzzDecode: no input panics; every failure is a DecodeError from pbx3cx
-// or an unknown event; a result is never bigger than its input allows.
+// or an unknown event; every event returned holds only valid UTF-8; a
+// result is never bigger than its input allows.
 func FuzzDecode(f *testing.F) {
 	for _, name := range fixtureNames(f) {
 		f.Add(fixture(f, name))
 	}
+	f.Add([]byte("https://pbx:5001/webapi/recording/\xff\xfe230102185935_18-1-1.mp3"))
+	f.Add([]byte("https://pbx:5001/webapi/recording/%FF%FE230102185935_18-1-1.mp3"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := Decode(body)
 		switch {
@@ -255,6 +336,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
+		testfix.CheckUTF8(t, ev)
 		// Type is canonical, not copied ("hangupincoming" becomes
 		// "incomingcall_started", a bare URL "recording"): everything else is
 		// text the body held, never more of it.
@@ -265,13 +347,16 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// FuzzDecodeQuery drives the GET path with any raw query.
+// FuzzDecodeQuery drives the GET path with any raw query: every failure is
+// a DecodeError, every event returned holds only valid UTF-8.
 func FuzzDecodeQuery(f *testing.F) {
 	for _, name := range fixtureNames(f) {
 		if b := fixture(f, name); !bytes.HasPrefix(b, []byte("{")) {
 			f.Add(string(b))
 		}
 	}
+	f.Add("https://pbx:5001/webapi/recording/%FF%FE230102185935_18-1-1.mp3")
+	f.Add("event=ringing&id=1_1-0&%FF=1")
 	f.Fuzz(func(t *testing.T, raw string) {
 		ev, err := DecodeQuery(raw)
 		if err != nil && !errors.Is(err, telhook.ErrUnknownEvent) {
@@ -284,6 +369,7 @@ func FuzzDecodeQuery(f *testing.F) {
 		if ev == nil {
 			t.Fatal("nil event without error")
 		}
+		testfix.CheckUTF8(t, ev)
 	})
 }
 

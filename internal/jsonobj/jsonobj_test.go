@@ -3,6 +3,7 @@ package jsonobj
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
 	"unicode/utf8"
 
@@ -63,5 +64,34 @@ func FuzzSplit(f *testing.F) {
 		if !cmp.Equal(want, got, cmp.Comparer(func(a, b json.RawMessage) bool { return Same(a, b) })) {
 			t.Fatalf("Split disagrees with encoding/json:\n%v\n%v", want, got)
 		}
+	})
+}
+
+// FuzzParse: whatever Parse accepts, strictly or repaired, splits into
+// members whose keys and scalar values are valid UTF-8 (escapes such as a
+// lone "\udc00" decode to U+FFFD, never to bytes that are no text), and
+// whatever it refuses for UTF-8 matches ErrUTF8.
+func FuzzParse(f *testing.F) {
+	for _, dir := range []struct{ provider, ext string }{{"oncall", ".json"}, {"obd", ".json"}, {"pbx3cx", ".txt"}} {
+		for _, name := range testfix.Names(f, dir.provider, dir.ext) {
+			f.Add(testfix.Read(f, dir.provider, name, dir.ext))
+		}
+	}
+	f.Add([]byte("{\"\xff\":1}"))
+	f.Add([]byte(`{"k\udc00":"\ud800", bare: “typo”,}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		members, err := Parse(b)
+		if err != nil {
+			if !utf8.Valid(bytes.TrimSpace(b)) && !errors.Is(err, ErrUTF8) {
+				t.Fatalf("bytes that are not UTF-8 refused with %v, want ErrUTF8", err)
+			}
+			return
+		}
+		text := make([][2]string, len(members)) // duplicates included
+		for i, m := range members {
+			v, _ := Scalar(m.Value) // objects and arrays: walked by the decoders
+			text[i] = [2]string{string(m.Key), v}
+		}
+		testfix.CheckUTF8(t, text)
 	})
 }

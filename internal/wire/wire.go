@@ -21,6 +21,7 @@ import (
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/jsonobj"
+	"github.com/telhook/telhook/internal/query"
 )
 
 // Errors wrapped in DecodeErrors by this package.
@@ -40,8 +41,11 @@ const MaxFields = 1000
 
 // Error returns a DecodeError whose Value is cut to a printable length on a
 // rune boundary, so that a hostile 60 KiB value is not repeated in logs.
+// Bytes of Field and Value that are not UTF-8 become U+FFFD: an error that
+// refuses them must not carry them on into logs and answers.
 func Error(provider, field, value string, err error) *telhook.DecodeError {
 	const max = 64
+	field, value = validText(field), validText(value)
 	if len(value) > max {
 		cut := max
 		for cut > 0 && !utf8.RuneStart(value[cut]) {
@@ -112,11 +116,11 @@ func Check(provider string, values url.Values) error {
 		var e *telhook.DecodeError
 		switch {
 		case !utf8.ValidString(k):
-			e = Error(provider, strings.ToValidUTF8(k, "\uFFFD"), "", ErrUTF8)
+			e = Error(provider, k, "", ErrUTF8)
 		default:
 			for i, v := range vs {
 				if !utf8.ValidString(v) {
-					e = Error(provider, k, strings.ToValidUTF8(v, "\uFFFD"), ErrUTF8)
+					e = Error(provider, k, v, ErrUTF8)
 					break
 				}
 				if i > 0 && v != vs[0] {
@@ -133,6 +137,52 @@ func Check(provider string, values url.Values) error {
 		return bad
 	}
 	return nil
+}
+
+// CheckFields refuses keys and values that are not UTF-8 in fields, the
+// flat fields of any front-end (JSON members, a query string, multipart
+// parts), reporting the smallest offending key so errors are deterministic.
+// Nothing that fails it may reach an event: not a value, not an Extra key.
+func CheckFields(provider string, fields map[string]string) error {
+	bad, badValue := "", ""
+	found := false
+	for k, v := range fields {
+		if (!utf8.ValidString(k) || !utf8.ValidString(v)) && (!found || k < bad) {
+			bad, badValue, found = k, v, true
+		}
+	}
+	if !found {
+		return nil
+	}
+	if !utf8.ValidString(bad) {
+		badValue = "" // the key is the offence; its value may be fine
+	}
+	return Error(provider, bad, badValue, ErrUTF8)
+}
+
+// QueryError turns an error of query.Parse into a DecodeError naming the
+// pair it is about, with the shared sentinels: text that is not UTF-8
+// matches ErrUTF8, whichever reader found it. raw is the Value of an error
+// about no pair in particular ("" where the query may hold a secret).
+func QueryError(provider, raw string, err error) *telhook.DecodeError {
+	key, value := "", raw
+	var qe *query.Error
+	if errors.As(err, &qe) {
+		key, value, err = qe.Key, qe.Value, qe.Err
+	}
+	if errors.Is(err, query.ErrUTF8) {
+		err = ErrUTF8
+	}
+	return Error(provider, key, value, err)
+}
+
+// validText returns s with every byte that is not UTF-8 replaced by
+// U+FFFD, without copying s when there is none.
+func validText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // badPair finds the pair url.ParseQuery refused, to name its field.

@@ -54,6 +54,47 @@ func TestErrorCutsValue(t *testing.T) {
 	}
 }
 
+// TestErrorNeverCarriesInvalidUTF8: a DecodeError that refuses bytes that
+// are no text must not carry them on into logs and 400 answers.
+func TestErrorNeverCarriesInvalidUTF8(t *testing.T) {
+	e := Error("p", "k\xff", "v\xfe", ErrUTF8)
+	got := [3]string{e.Provider, e.Field, e.Value}
+	if diff := cmp.Diff([3]string{"p", "k\uFFFD", "v\uFFFD"}, got); diff != "" || e.Err != ErrUTF8 {
+		t.Errorf("provider, field, value (-want +got):\n%s\ncause %v, want ErrUTF8", diff, e.Err)
+	}
+}
+
+// TestCheckFields: keys and values alike, the smallest bad key named,
+// whatever the map order; a bad key does not report its value.
+func TestCheckFields(t *testing.T) {
+	tests := []struct {
+		fields       map[string]string
+		field, value string
+		reason       string
+	}{
+		{map[string]string{"a": "1", "é": "ü"}, "", "", "text everywhere"},
+		{map[string]string{"a": "1", "\xff": "2"}, "\uFFFD", "", "a key"},
+		{map[string]string{"a": "1\xff"}, "a", "1\uFFFD", "a value"},
+		{map[string]string{"c\xff": "1", "b": "\xff", "d": "\xff"}, "b", "\uFFFD", "the smallest bad key, key or value"},
+	}
+	for _, tt := range tests {
+		err := CheckFields("p", tt.fields)
+		if tt.field == "" {
+			if err != nil {
+				t.Errorf("CheckFields(%q) = %v (%s)", tt.fields, err, tt.reason)
+			}
+			continue
+		}
+		var de *telhook.DecodeError
+		if !errors.As(err, &de) || !errors.Is(err, ErrUTF8) {
+			t.Fatalf("CheckFields(%q) = %v, want a DecodeError matching ErrUTF8 (%s)", tt.fields, err, tt.reason)
+		}
+		if diff := cmp.Diff([2]string{tt.field, tt.value}, [2]string{de.Field, de.Value}); diff != "" {
+			t.Errorf("CheckFields(%q) field and value (-want +got) %s:\n%s", tt.fields, tt.reason, diff)
+		}
+	}
+}
+
 type wireThing struct {
 	ID   string `form:"id" validate:"required"`
 	Name string `form:"name"`
@@ -74,13 +115,14 @@ func TestDecodeAndExtra(t *testing.T) {
 	}
 }
 
-// FuzzForm: any body either parses into values that are valid UTF-8 and
-// agree on every repeated key, or fails with a DecodeError naming the
-// provider; never more than MaxFields fields.
+// FuzzForm: any body either parses into values that are valid UTF-8 (keys
+// included) and agree on every repeated key, or fails with a DecodeError
+// naming the provider; never more than MaxFields fields.
 func FuzzForm(f *testing.F) {
 	for _, name := range testfix.Names(f, "elks", ".form") {
 		f.Add(testfix.Read(f, "elks", name, ".form"))
 	}
+	f.Add([]byte("a=1&%FF=2"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		v, err := Form("test", body)
 		if err != nil {
@@ -93,6 +135,7 @@ func FuzzForm(f *testing.F) {
 		if len(v) > MaxFields {
 			t.Fatalf("%d fields", len(v))
 		}
+		testfix.CheckUTF8(t, v)
 		if err := Check("test", v); err != nil {
 			t.Fatalf("Form accepted what Check refuses: %v", err)
 		}
