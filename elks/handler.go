@@ -61,10 +61,10 @@ var ack = core.Answer{Status: http.StatusNoContent}
 // NewHandler returns an http.Handler for every 46elks webhook: mount it on
 // one URL and point sms_url, mms_url, voice_start, whendelivered, next,
 // whenhangup and the record URLs at it, or on several URLs. It accepts POST
-// only, verifies, reads at most the body limit, decodes, de-duplicates (SMS
-// and MMS by id, delivery reports by id and status, recordings by wav URL,
-// call ends by id; never the steps of a live call, where the same digits
-// may rightly come twice), calls the callback and answers as 46elks expects.
+// only, verifies, reads at most the body limit, decodes, de-duplicates
+// (each webhook by all of its fields, so that only a resend is dropped;
+// never the steps of a live call, where the same digits may rightly come
+// twice), calls the callback and answers as 46elks expects.
 func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 	cfg := config.Build(opts)
 	var fallback *core.Answer
@@ -98,7 +98,7 @@ const jsonType = "application/json"
 func (cb *Callbacks) delivery(ev Event, fallback *core.Answer) core.Delivery {
 	switch ev := ev.(type) {
 	case *SMS:
-		d := core.Delivery{Kind: "sms", Event: ev, Key: core.Key("sms", ev.ID)}
+		d := core.Delivery{Kind: "sms", Event: ev, Key: smsKey(ev)}
 		if cb.OnSMS != nil {
 			d.Handle = func(ctx context.Context) (core.Answer, error) {
 				reply, err := cb.OnSMS(ctx, ev)
@@ -111,13 +111,13 @@ func (cb *Callbacks) delivery(ev Event, fallback *core.Answer) core.Delivery {
 		}
 		return d
 	case *MMS:
-		return acknowledge("mms", ev, core.Key("mms", ev.ID), cb.OnMMS)
+		return acknowledge("mms", ev, mmsKey(ev), cb.OnMMS)
 	case *DeliveryReport:
-		return acknowledge("delivery_report", ev, core.Key("dlr", ev.ID, ev.Status), cb.OnDeliveryReport)
+		return acknowledge("delivery_report", ev, dlrKey(ev), cb.OnDeliveryReport)
 	case *Recording:
-		return acknowledge("recording", ev, core.Key("rec", ev.CallID, ev.WAV), cb.OnRecording)
+		return acknowledge("recording", ev, recordingKey(ev), cb.OnRecording)
 	case *CallEnd:
-		return acknowledge("call_end", ev, core.Key("end", ev.ID), cb.OnCallEnd)
+		return acknowledge("call_end", ev, callEndKey(ev), cb.OnCallEnd)
 	case *CallEvent:
 		d := core.Delivery{Kind: "call", Event: ev, Fallback: fallback}
 		if cb.OnCall != nil {
@@ -146,4 +146,38 @@ func acknowledge[E any](kind string, ev E, key string, fn func(context.Context, 
 		d.Handle = func(ctx context.Context) (core.Answer, error) { return ack, fn(ctx, ev) }
 	}
 	return d
+}
+
+// The keys below identify a webhook by everything a resend of it repeats:
+// every field, Extra included. A resend is the same form body, so it gets
+// the same key; two webhooks that differ in anything are both delivered,
+// even where 46elks' ids alone would tell them apart, so that an id reused
+// (by a test tool, a proxy, or 46elks' own examples) drops nothing.
+
+func smsKey(ev *SMS) string {
+	return core.NewDigest("sms", ev.ID).Str(ev.From, ev.To, ev.Message, ev.Direction).Time(ev.Created).Map(ev.Extra).Key()
+}
+
+func mmsKey(ev *MMS) string {
+	return core.NewDigest("mms", ev.ID).Str(ev.From, ev.To, ev.Message, ev.Direction).Time(ev.Created).
+		Int(int64(len(ev.Images))).Str(ev.Images...).Map(ev.Extra).Key()
+}
+
+func dlrKey(ev *DeliveryReport) string {
+	return core.NewDigest("dlr", ev.ID).Str(ev.Status).Time(ev.Delivered).Map(ev.Extra).Key()
+}
+
+func recordingKey(ev *Recording) string {
+	return core.NewDigest("rec", ev.CallID).Str(ev.From, ev.To, ev.Direction, ev.WAV).
+		Int(int64(ev.Duration)).Time(ev.Created).Map(ev.Extra).Key()
+}
+
+// callEndKey writes Actions in Go syntax: map keys sorted, strings quoted.
+func callEndKey(ev *CallEnd) string {
+	d := core.NewDigest("end", ev.ID).Str(ev.From, ev.To, ev.Direction, ev.State).Time(ev.Created, ev.Start).
+		Int(int64(ev.Duration), int64(ev.Cost)).Str(fmt.Sprintf("%#v", ev.Actions)).Int(int64(len(ev.Legs)))
+	for _, l := range ev.Legs {
+		d.Str(l.From, l.To, l.State).Int(int64(l.Duration))
+	}
+	return d.Map(ev.Extra).Key()
 }

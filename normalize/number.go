@@ -17,13 +17,21 @@ import (
 //	"91806828XXXX", "TestElk",     letters: kept exactly (phonenumbers would
 //	"MAKECALL"                     turn them into keypad digits)
 //	"0701234567" with no region    national, with no region to read it in: kept
+//	"123456789012345678901"        over 20 digits, or over 32 bytes: longer
+//	                               than any phone number (E.164 allows 15
+//	                               digits): kept, never parsed
 //
 // region is an ISO 3166 code ("SE", "TR", "IN"), or "" for none. A number
 // is only rewritten when the result is a valid number of its country.
+//
+// Answers are cached, and the cache is bounded in bytes, not only in
+// entries: only texts of at most 32 bytes read in a region code of at most
+// 3 letters are cached, and a cached answer is a copy of its own, never a
+// reference into raw (which may be a slice of a large body).
 func Number(raw, region string) string {
 	s := strings.TrimSpace(raw)
-	if s == "" {
-		return ""
+	if s == "" || len(s) > maxNumberBytes {
+		return s
 	}
 	digits := s
 	plus := strings.HasPrefix(s, "+")
@@ -35,18 +43,31 @@ func Number(raw, region string) string {
 			return s // letters, masks, separators: never parsed
 		}
 	}
-	if plus || len(digits) < 7 { // E.164 already, or an extension
+	if plus || len(digits) < 7 || len(digits) > maxNumberDigits { // E.164 already, an extension, or no phone number
 		return s
 	}
 	region = strings.ToUpper(region)
+	if len(region) > maxRegionBytes { // no region code: nothing worth caching
+		return parse(s, digits, region)
+	}
 	key := region + "|" + s
 	if e, ok := cache.get(key); ok {
 		return e
 	}
-	e := parse(s, digits, region)
+	e := strings.Clone(parse(s, digits, region))
 	cache.put(key, e)
 	return e
 }
+
+// The bounds of what Number parses and caches. E.164 numbers have at most
+// 15 digits; 20 leaves room for a trunk or international prefix. 32 bytes
+// also leave room for the separators people type ("+46 (0)70-123 45 67").
+// With them a cache entry holds at most 36 bytes of key and 32 of answer.
+const (
+	maxNumberBytes  = 32
+	maxNumberDigits = 20
+	maxRegionBytes  = 3
+)
 
 // parse derives the E.164 form of a number of digits only (s is it as
 // sent), or returns s.
@@ -79,8 +100,10 @@ func valid(s, region string) (string, bool) {
 
 // cache remembers what phonenumbers made of a number: parsing and
 // validating one costs about 15 µs, and webhooks repeat the same DIDs,
-// agents and customers. It holds at most cacheSize numbers; when full it
-// starts over, which keeps it bounded without bookkeeping per entry.
+// agents and customers. It holds at most cacheSize numbers of at most
+// maxNumberBytes each (under 0.5 MiB with the map's own overhead); when
+// full it starts over, which keeps it bounded without bookkeeping per
+// entry.
 var cache = numberCache{m: make(map[string]string, cacheSize)}
 
 const cacheSize = 4096

@@ -1,6 +1,11 @@
 package normalize
 
-import "testing"
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"unsafe"
+)
 
 func TestNumber(t *testing.T) {
 	tests := []struct {
@@ -26,6 +31,10 @@ func TestNumber(t *testing.T) {
 		{"12345678901234", "", "12345678901234", "digits that are no valid number anywhere: as sent"},
 		{"", "SE", "", "empty"},
 		{"DID-420222000320", "", "DID-420222000320", "a 3CX DID rule name"},
+		{"+46723175800", "SWEDEN", "+46723175800", "a region that is no region code: still read"},
+		{"46723175800", "SWEDEN", "+46723175800", "a country code without '+', whatever the region"},
+		{"123456789012345678901", "", "123456789012345678901", "21 digits: longer than any phone number, as sent"},
+		{strings.Repeat("4", 60<<10), "SE", strings.Repeat("4", 60<<10), "a 60 KB CallerID: as sent"},
 	}
 	for _, tt := range tests {
 		if got := Number(tt.raw, tt.region); got != tt.want {
@@ -48,6 +57,81 @@ func TestNumberCache(t *testing.T) {
 	}
 	if Number("05552221133", "TR") != "+905552221133" || Number("05552221133", "") != "05552221133" {
 		t.Error("a cached number must be keyed by its region too")
+	}
+}
+
+// cacheBytes is what the cache retains in keys and answers.
+func cacheBytes() int {
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	n := 0
+	for k, v := range cache.m {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+// Issue 10 item 5: the cache was bounded by count only, so 4,000 webhooks
+// with 60 KB digit CallerIDs kept 500 MiB. Text longer than any phone
+// number is neither parsed nor cached.
+func TestNumberLongInputNotCached(t *testing.T) {
+	tests := []struct {
+		raw, region, reason string
+	}{
+		{strings.Repeat("7", 60<<10), "IN", "a 60 KB CallerID of digits"},
+		{strings.Repeat("7", maxNumberDigits+1), "", "one digit more than a phone number can have"},
+		{"  " + strings.Repeat("1", maxNumberBytes+1) + "  ", "TR", "over the byte bound once trimmed"},
+		{"46723175800", strings.Repeat("S", 1<<10), "a 1 KB region, which is no region code"},
+	}
+	for _, tt := range tests {
+		clear(cache.m)
+		want := strings.TrimSpace(tt.raw)
+		if len(tt.region) > maxRegionBytes {
+			want = "+" + want
+		}
+		if got := Number(tt.raw, tt.region); got != want {
+			t.Errorf("%s: Number = %.40q…, want %.40q…", tt.reason, got, want)
+		}
+		if n, b := len(cache.m), cacheBytes(); n != 0 || b != 0 {
+			t.Errorf("%s: the cache holds %d entries, %d bytes; want nothing", tt.reason, n, b)
+		}
+	}
+}
+
+// The cache's bytes are bounded, whatever numbers arrive: a full cache of
+// the longest texts it takes stays within cacheSize small entries.
+func TestNumberCacheBoundedInBytes(t *testing.T) {
+	clear(cache.m)
+	const limit = cacheSize * (maxRegionBytes + 1 + 2*maxNumberBytes)
+	for i := range cacheSize + 100 {
+		// Distinct digit strings of 1 KiB, and of the longest length cached.
+		long := strconv.Itoa(1e6+i) + strings.Repeat("0", 1<<10)
+		Number(long, "SE")
+		Number(strconv.Itoa(1e6+i)+strings.Repeat("0", maxNumberDigits-7), "SE")
+		if b := cacheBytes(); b > limit {
+			t.Fatalf("after %d numbers the cache retains %d bytes, over %d", i+1, b, limit)
+		}
+	}
+}
+
+// A cached answer must not point into the text it was read from: raw may
+// be a slice of a 64 KiB body, which the cache would then keep alive.
+func TestNumberCacheDoesNotPinInput(t *testing.T) {
+	clear(cache.m)
+	body := strings.Repeat(" ", 64<<10) + "12345678901234" + strings.Repeat(" ", 64<<10)
+	if got := Number(body, ""); got != "12345678901234" {
+		t.Fatalf("Number = %q", got)
+	}
+	start := uintptr(unsafe.Pointer(unsafe.StringData(body)))
+	for k, v := range cache.m {
+		for _, s := range []string{k, v} {
+			if p := uintptr(unsafe.Pointer(unsafe.StringData(s))); p >= start && p < start+uintptr(len(body)) {
+				t.Errorf("cache entry %q → %q points into the 128 KiB input, keeping it alive", k, v)
+			}
+		}
+	}
+	if len(cache.m) != 1 {
+		t.Errorf("%d cache entries, want the one number", len(cache.m))
 	}
 }
 

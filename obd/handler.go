@@ -51,6 +51,11 @@ func WithLocation(loc *time.Location) telhook.Option { return locationKey.Option
 // if your verifier refuses it, accept either:
 //
 //	telhook.AnyOf(telhook.BearerToken(secret), telhook.QueryToken("token", key))
+//
+// QueryToken removes the token parameter from every request, also from one
+// that AnyOf accepts through the bearer token, so the key never reaches a
+// Report's Extra fields or a log. A challenge accepted that way is then
+// checked by its validation_key alone.
 func WithChallengeKey(key string) telhook.Option { return challengeKey.Option(key) }
 
 // ok is Mobtexting's only success: "response codes other than 200 or 202
@@ -125,7 +130,19 @@ func sameKey(want [32]byte, got string) bool {
 	return subtle.ConstantTimeCompare(want[:], h[:]) == 1
 }
 
-// reportKey identifies a report by what a resend of it repeats.
+// reportKey identifies a report by everything a resend of it repeats:
+// Mobtexting sends no event id, so two reports of one campaign to the same
+// number (or IVR flow) in the same second with the same status are told
+// apart only by their callers, bridges, durations, legs or recordings.
+// Extra counts too: a composed webhook's own fields are in it. Date and
+// UnixTime are left out: they say when the report was sent, which a resend
+// need not repeat, and two reports of different calls differ elsewhere.
 func reportKey(r *Report) string {
-	return core.Key(r.Source, r.MID, r.WebhookID, r.ID, r.To, core.Instant(r.StartAt), r.Status)
+	id := r.ID
+	if id == "" {
+		id = r.MID
+	}
+	return core.NewDigest("report", id).Str(r.Source, r.Bridge, r.From, r.To, r.MID, r.WebhookID, r.ID,
+		r.Status, r.Status1, r.Status2, r.HangupBy, r.RecordingURL).Int(int64(r.FlowID), int64(r.Duration), int64(r.Billing)).
+		Time(r.StartAt, r.EndAt).Map(r.Extra).Key()
 }

@@ -36,10 +36,12 @@ var ack = core.Answer{Status: http.StatusOK}
 // at most the body limit (413), decodes (400 naming the field), drops
 // webhooks it has already handled, calls the callback and answers 200.
 //
-// Wavix sends no event id. A CallEvent is identified by its uuid,
-// event_type, event_time and payload (type, status, reason, playback id and
-// digits), a PostCall by its uuid and date: a second webhook with the same
-// identity reaches no callback. Unknown webhooks are never de-duplicated.
+// Wavix sends no event id. A webhook is identified by everything a resend
+// of it repeats: every field, times as instants (a CallEvent's
+// call_started aside: it is the same for the whole call), and the fields
+// it has no place for. A second webhook with the same identity reaches no
+// callback; one that differs in anything does. Unknown webhooks are never
+// de-duplicated.
 //
 // Wavix documents no authentication: register the webhook URL with a
 // secret in it (https://you.example/wavix?token=…) and verify it with
@@ -81,13 +83,22 @@ func acknowledge[E any](kind string, ev E, key string, fn func(context.Context, 
 	return d
 }
 
-// callKey identifies a CallEvent by what a resend repeats: the call, what
-// happened, when, and the payload. Each part is length-prefixed, so no
-// value can be read as two.
+// callKey identifies a CallEvent by everything a resend repeats: the call,
+// what happened and when, the payload, the rest of the snapshot (a tag
+// changed by PATCH, say, makes another webhook) and Extra. Times count as
+// instants, whatever zone they were sent in. CallStarted is left out: it
+// is the same in every snapshot of a call (UUID), so it tells none apart.
 func callKey(ev *CallEvent) string {
 	p := ev.Payload
-	return core.Key("call", ev.UUID, ev.EventType, p.Type, p.Status, p.Reason, p.PlaybackID, p.Digits, core.Instant(ev.EventTime))
+	return core.NewDigest("call", ev.UUID).Str(ev.EventType, ev.From, ev.To, ev.Tag, ev.Direction,
+		p.Type, p.Status, p.PlaybackID, p.Digits, p.Reason).Time(ev.EventTime, ev.CallAnswered, ev.CallCompleted).
+		Bool(ev.MachineDetected).Map(ev.Extra).Key()
 }
 
-// postKey identifies a PostCall: there is one per call.
-func postKey(pc *PostCall) string { return core.Key("post", pc.UUID, core.Instant(pc.Date)) }
+// postKey identifies a PostCall by everything a resend repeats, Extra
+// included: there is one per call, and one that differs in any field is
+// a correction worth delivering.
+func postKey(pc *PostCall) string {
+	return core.NewDigest("post", pc.UUID).Str(pc.Direction, pc.Destination, pc.Disposition, pc.From, pc.To,
+		pc.Charge, pc.PerMinute).Int(int64(pc.Duration)).Time(pc.Date).Map(pc.Extra).Key()
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/config"
@@ -68,8 +67,11 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 	}, config.Build(opts))
 }
 
-// dedupKey identifies an event by what a resend of it repeats.
+// dedupKey identifies an event by everything a resend of it repeats,
+// RecordingURLs and Extra included: the add-on sends no event id, and the
+// Tracker too takes two events that differ in any field as two.
 func dedupKey(ev *Event) string {
-	parts := append([]string{ev.Type, ev.ID, ev.User, ev.FinishType, ev.TransferType, strconv.FormatInt(int64(ev.Duration), 10)}, ev.RecordingURLs...)
-	return core.Key(parts...)
+	return core.NewDigest("event", ev.ID).Str(ev.Type, ev.CallerID, ev.User, ev.UserType, ev.DID, ev.ID, ev.TransferType,
+		ev.FinishType, ev.Title).Bool(ev.Transfer).Int(int64(ev.Duration), int64(len(ev.RecordingURLs))).
+		Str(ev.RecordingURLs...).Map(ev.Extra).Key()
 }

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"container/list"
 	"context"
+	"crypto/sha256"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -55,7 +57,8 @@ type Call struct {
 	// emitted it before its end events were in.
 	Complete bool
 	// Events is the number of distinct events the call was rebuilt from,
-	// including those counted but not kept beyond the per-call limit.
+	// including those counted but not kept, beyond the per-call limits of
+	// events and bytes (see Tracker).
 	Events int
 	// FirstSeen and LastSeen are the arrival times, on the Tracker's clock,
 	// of the call's first and last distinct events.
@@ -96,7 +99,7 @@ type CallState struct {
 	ID        string
 	Aliases   []string // call ids adopted into this call, sorted
 	Events    []Event  // distinct events, in order of first arrival, at most 256
-	Overflow  int      // distinct events beyond the 256 kept: counted, not kept
+	Overflow  int      // distinct events beyond 256 or over the call's byte budget: counted, not kept
 	FirstSeen time.Time
 	LastSeen  time.Time
 }
@@ -129,24 +132,37 @@ type TrackerStore interface {
 // TrackerStats are a Tracker's counters since it was made.
 type TrackerStats struct {
 	Open        int   // calls open now
-	Events      int64 // distinct events taken into calls (Overflow included)
+	Bytes       int64 // bytes the events of the open calls take now, as WithMaxBytes counts them
+	Events      int64 // distinct events taken into open calls, those counted but not kept included
 	Duplicates  int64 // exact repeats of an event already taken, ignored
-	Overflow    int64 // distinct events beyond the per-call limit: counted in Call.Events, not kept
+	Overflow    int64 // distinct events beyond 256 in a call: counted in Call.Events, not kept, handed to the WithLate hook
+	OverBudget  int64 // distinct events over their call's WithMaxCallBytes: counted in Call.Events when a call is open, not kept, handed to the WithLate hook
 	Late        int64 // events for calls already emitted, handed to the WithLate hook or dropped
 	Adopted     int64 // groups of events with a mismatched id adopted into another call
 	Emitted     int64 // calls emitted
 	Incomplete  int64 // emitted calls with Complete false
-	Evicted     int64 // calls emitted early to respect WithMaxOpenCalls
+	Evicted     int64 // calls emitted early to respect WithMaxOpenCalls or WithMaxBytes
 	StoreErrors int64 // errors returned by the TrackerStore
 }
 
 const (
 	maxCallEvents  = 256 // distinct events kept per call
 	maxCallAliases = 16  // call ids adopted into one call
+	maxGoneID      = 64  // longer ids of emitted calls are remembered by their hash
 
 	defaultSettle  = 2 * time.Second
 	defaultQuiet   = 10 * time.Minute
 	defaultMaxOpen = 10000
+
+	// A 3CX event takes 230 to 320 bytes as counted (see eventSize), and
+	// the largest call in testdata/pbx3cx/flows (an attended transfer, 10
+	// events) 2.5 KiB. 64 KiB per call holds maxCallEvents (256) such
+	// events, 25 times that call, so only calls no PBX sends reach it.
+	// 64 MiB in all holds the default 10,000 open calls at 6.5 KiB each,
+	// and is what the Tracker may take however its events are shaped
+	// (without it: 10,000 calls of 256 events of up to 64 KiB, 158 GiB).
+	defaultMaxCallBytes = 64 << 10
+	defaultMaxBytes     = 64 << 20
 )
 
 // Tracker turns the stream of events into one [Call] per call. Feed it
@@ -232,12 +248,30 @@ const (
 // same time between the same number and the same extension cannot be told
 // apart, and the orphan goes to the one active closest to its arrival.
 //
-// Memory. At most WithMaxOpenCalls calls are open, each keeping at most
-// 256 distinct events: further distinct events are counted in Call.Events
-// (and TrackerStats.Overflow) but not kept, and are not recognised as
-// duplicates of each other. At most WithMaxOpenCalls ids of emitted calls
-// are remembered. Events are kept in a [TrackerStore] (WithStore), in
-// memory by default; an emitted Call shares no memory with the Tracker.
+// Memory. It is bounded in bytes as well as in counts. At most
+// WithMaxOpenCalls (10000) calls are open, and their events take at most
+// WithMaxBytes (64 MiB) together and WithMaxCallBytes (64 KiB) per call.
+// An event is counted as the bytes of its text (every string, URL, Extra
+// key and value) plus a fixed overhead for the struct, each URL and each
+// Extra entry; the Tracker keeps a copy of the text in one allocation of
+// its own, never a slice of whatever ev was decoded from. Then:
+//   - A call keeps at most 256 distinct events and at most its byte
+//     budget. A further distinct event is counted in Call.Events and in
+//     TrackerStats.Overflow (beyond 256) or OverBudget (over the budget),
+//     is not kept, and is handed to the WithLate hook, like a late event.
+//     Such events are not recognised as duplicates of each other.
+//   - An event over WithMaxCallBytes on its own opens no call: it is
+//     counted in OverBudget and handed to the WithLate hook.
+//   - When an event would take the open calls over WithMaxBytes, the open
+//     calls with the oldest LastSeen (never the event's own) are emitted
+//     first, Complete as computed and counted in Evicted, as for
+//     WithMaxOpenCalls; the event itself is kept.
+//
+// At most WithMaxOpenCalls ids of emitted calls are remembered, an id over
+// 64 bytes by its SHA-256. Events are kept in a [TrackerStore] (WithStore),
+// in memory by default; the budgets count what the Tracker puts there, and
+// its own index of a call adds a small multiple of the call's distinct
+// values. An emitted Call shares no memory with the Tracker.
 //
 // Callbacks. The emit function, and the WithLate hook, are called on the
 // goroutine of the Add, Sweep or Flush that emitted the call (or met the
@@ -247,14 +281,16 @@ const (
 // would deadlock; a slow emit holds up the other callers of the Tracker
 // that have calls to emit, so hand long work to another goroutine.
 type Tracker struct {
-	emit      func(Call)
-	late      func(*Event)
-	settle    time.Duration
-	quiet     time.Duration
-	maxOpen   int
-	expectRec bool
-	now       func() time.Time
-	store     TrackerStore
+	emit         func(Call)
+	late         func(*Event)
+	settle       time.Duration
+	quiet        time.Duration
+	maxOpen      int
+	maxCallBytes int64
+	maxBytes     int64
+	expectRec    bool
+	now          func() time.Time
+	store        TrackerStore
 
 	mu       sync.Mutex
 	open     map[string]*openCall // by call id
@@ -267,6 +303,8 @@ type Tracker struct {
 	gone     map[string]time.Time      // emitted call ids → until when they are late
 	goneFIFO []goneEntry               // gone in order of emission, from goneHead
 	goneHead int
+	bytes    int64    // of the events of all open calls, by eventSize
+	pending  []*Event // for the WithLate hook, once the lock is released
 	stats    TrackerStats
 
 	emitMu sync.Mutex // serialises emit and late
@@ -279,6 +317,7 @@ type openCall struct {
 	elem        *list.Element
 	dirty       bool        // call and info are out of date
 	removed     bool        // emitted, dropped or adopted
+	bytes       int64       // of the events kept, by eventSize
 	aliases     []string    // ids adopted into this call
 	parentRefs  []parentRef // where the call is in Tracker.parents
 	call        Call        // rebuilt from the events; Complete and times unset
@@ -311,8 +350,19 @@ type segUser struct {
 }
 
 type goneEntry struct {
-	id    string
+	id    string // goneKey of the id
 	until time.Time
+}
+
+// goneKey is what an emitted call's id is remembered by: the id itself
+// when short, else its SHA-256 behind a byte no decoded id starts with, so
+// that a remembered id takes a few dozen bytes however long it was.
+func goneKey(id string) string {
+	if len(id) <= maxGoneID {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "\xff" + string(sum[:])
 }
 
 // TrackerOption configures a Tracker.
@@ -347,6 +397,31 @@ func WithMaxOpenCalls(n int) TrackerOption {
 	}
 }
 
+// WithMaxCallBytes caps the bytes the events of one open call take
+// (default 64 KiB, 256 events of the usual size; below 1 keeps the
+// default; above WithMaxBytes it is WithMaxBytes). A distinct event over it
+// is counted, not kept, and handed to the WithLate hook (see Tracker).
+func WithMaxCallBytes(n int64) TrackerOption {
+	return func(t *Tracker) {
+		if n > 0 {
+			t.maxCallBytes = n
+		}
+	}
+}
+
+// WithMaxBytes caps the bytes the events of all open calls take together
+// (default 64 MiB; below 1 keeps the default). When an event would go over
+// it, the open calls with the oldest LastSeen are emitted first (see
+// Tracker). It bounds the memory of the default store, with
+// WithMaxOpenCalls bounding the count.
+func WithMaxBytes(n int64) TrackerOption {
+	return func(t *Tracker) {
+		if n > 0 {
+			t.maxBytes = n
+		}
+	}
+}
+
 // WithExpectRecordings sets whether a call is complete only once every
 // ended segment with talk has a recording (default true). Turn it off when
 // the add-on does not record, so that calls are emitted at their settle
@@ -374,9 +449,13 @@ func WithStore(s TrackerStore) TrackerOption {
 	}
 }
 
-// WithLate sets a hook for late events: events whose call was already
-// emitted (within its quiet period). Without it they are dropped; either
-// way they are counted in TrackerStats.Late. The hook is called like emit.
+// WithLate sets a hook for the events no emitted Call will hold: late
+// events, whose call was already emitted (within its quiet period), and
+// events a call could not keep, beyond 256 distinct events or over
+// WithMaxCallBytes (see Tracker). Without it they are dropped; either way
+// they are counted in TrackerStats (Late, Overflow, OverBudget). The hook
+// is called like emit, with the event given to Add, or the Tracker's copy
+// of it when it was dropped while adopting an orphan.
 func WithLate(late func(*Event)) TrackerOption {
 	return func(t *Tracker) { t.late = late }
 }
@@ -385,32 +464,36 @@ func WithLate(late func(*Event)) TrackerOption {
 // discards them).
 func NewTracker(emit func(Call), opts ...TrackerOption) *Tracker {
 	t := &Tracker{
-		emit:      emit,
-		settle:    defaultSettle,
-		quiet:     defaultQuiet,
-		maxOpen:   defaultMaxOpen,
-		expectRec: true,
-		now:       time.Now,
-		store:     memoryStore{},
-		open:      make(map[string]*openCall),
-		order:     list.New(),
-		alias:     make(map[string]string),
-		orphans:   make(map[*openCall]struct{}),
-		complete:  make(map[*openCall]struct{}),
-		parents:   make(map[parentKey][]*openCall),
-		gone:      make(map[string]time.Time),
+		emit:         emit,
+		settle:       defaultSettle,
+		quiet:        defaultQuiet,
+		maxOpen:      defaultMaxOpen,
+		maxCallBytes: defaultMaxCallBytes,
+		maxBytes:     defaultMaxBytes,
+		expectRec:    true,
+		now:          time.Now,
+		store:        memoryStore{},
+		open:         make(map[string]*openCall),
+		order:        list.New(),
+		alias:        make(map[string]string),
+		orphans:      make(map[*openCall]struct{}),
+		complete:     make(map[*openCall]struct{}),
+		parents:      make(map[parentKey][]*openCall),
+		gone:         make(map[string]time.Time),
 	}
 	for _, o := range opts {
 		if o != nil {
 			o(t)
 		}
 	}
+	t.maxCallBytes = min(t.maxCallBytes, t.maxBytes)
 	return t
 }
 
-// Add takes one event into its call. It may emit the open call with the
-// oldest LastSeen (see WithMaxOpenCalls) or pass a late event to the
-// WithLate hook. The Tracker keeps a copy of ev.
+// Add takes one event into its call. It may emit the open calls with the
+// oldest LastSeen (see WithMaxOpenCalls and WithMaxBytes) or pass an event
+// it does not keep (late, or over a limit) to the WithLate hook. The
+// Tracker keeps a copy of ev.
 func (t *Tracker) Add(ev *Event) {
 	if ev == nil {
 		return
@@ -425,75 +508,134 @@ func (t *Tracker) Add(ev *Event) {
 		id = p
 	}
 	if oc := t.open[id]; oc != nil {
-		t.addTo(oc, ev, now)
-		t.mu.Unlock()
+		t.unlockAndEmit(t.addTo(oc, ev, now))
 		return
 	}
-	if until, ok := t.gone[id]; ok {
+	if until, ok := t.gone[goneKey(id)]; ok {
 		if now.Before(until) {
 			t.stats.Late++
-			t.unlockAndEmit(nil, ev)
+			t.reject(ev)
+			t.unlockAndEmit(nil)
 			return
 		}
-		delete(t.gone, id)
+		delete(t.gone, goneKey(id))
+	}
+	size := eventSize(ev)
+	if size > t.maxCallBytes {
+		t.stats.OverBudget++
+		t.reject(ev)
+		t.unlockAndEmit(nil)
+		return
 	}
 	var calls []Call
 	if len(t.open) >= t.maxOpen {
 		if e := t.order.Front(); e != nil {
-			oc := e.Value.(*openCall)
-			if t.refresh(oc) {
-				calls = append(calls, t.closeCall(oc, t.isComplete(oc), now))
-			} else {
-				t.drop(oc)
-			}
-			t.stats.Evicted++
+			calls = t.evict(calls, e.Value.(*openCall), now)
 		}
 	}
-	st := &CallState{ID: id, Events: append(make([]Event, 0, 4), cloneEvent(ev)), FirstSeen: now, LastSeen: now}
+	calls = t.makeRoom(calls, size, nil, now)
+	c := cloneEvent(ev)
+	id = c.CallID() // the copy's, which keeps nothing of the caller's alive
+	st := &CallState{ID: id, Events: append(make([]Event, 0, 4), c), FirstSeen: now, LastSeen: now}
 	if err := t.store.Save(st); err != nil {
 		t.stats.StoreErrors++
 	} else {
-		oc := &openCall{id: id, first: now, last: now}
+		oc := &openCall{id: id, first: now, last: now, bytes: size}
 		oc.elem = t.order.PushBack(oc)
 		t.open[id] = oc
+		t.bytes += size
 		t.markDirty(oc)
 		t.stats.Events++
 	}
-	t.unlockAndEmit(calls, nil)
+	t.unlockAndEmit(calls)
 }
 
-// addTo adds ev to the open call oc.
-func (t *Tracker) addTo(oc *openCall, ev *Event, now time.Time) {
+// addTo adds ev to the open call oc, and returns the calls emitted to make
+// room for it.
+func (t *Tracker) addTo(oc *openCall, ev *Event, now time.Time) []Call {
 	st, err := t.store.Load(oc.id)
 	if err != nil || st == nil {
 		t.stats.StoreErrors++
-		return
+		return nil
 	}
 	for i := range st.Events {
 		if sameEvent(&st.Events[i], ev) {
 			t.stats.Duplicates++
-			return
+			return nil
 		}
 	}
-	if len(st.Events) < maxCallEvents {
-		st.Events = append(st.Events, cloneEvent(ev))
-	} else {
+	var calls []Call
+	var kept int64
+	var overflow, overBudget bool
+	switch size := eventSize(ev); {
+	case len(st.Events) >= maxCallEvents:
 		st.Overflow++
-		t.stats.Overflow++
+		overflow = true
+	case oc.bytes+size > t.maxCallBytes:
+		st.Overflow++
+		overBudget = true
+	default:
+		calls = t.makeRoom(nil, size, oc, now)
+		st.Events = append(st.Events, cloneEvent(ev))
+		kept = size
 	}
 	if now.After(st.LastSeen) {
 		st.LastSeen = now
 	}
 	if err := t.store.Save(st); err != nil {
 		t.stats.StoreErrors++
-		return
+		return calls
 	}
 	t.stats.Events++
+	oc.bytes += kept
+	t.bytes += kept
+	if overflow || overBudget {
+		if overflow {
+			t.stats.Overflow++
+		} else {
+			t.stats.OverBudget++
+		}
+		t.reject(ev)
+	}
 	if st.LastSeen.After(oc.last) {
 		oc.last = st.LastSeen
 		t.order.MoveToBack(oc.elem)
 	}
 	t.markDirty(oc)
+	return calls
+}
+
+// makeRoom emits open calls, the oldest LastSeen first and never keep,
+// until size more bytes fit within WithMaxBytes, and returns calls with
+// them appended.
+func (t *Tracker) makeRoom(calls []Call, size int64, keep *openCall, now time.Time) []Call {
+	for e := t.order.Front(); e != nil && t.bytes+size > t.maxBytes; {
+		oc := e.Value.(*openCall)
+		e = e.Next()
+		if oc != keep {
+			calls = t.evict(calls, oc, now)
+		}
+	}
+	return calls
+}
+
+// evict emits oc early, Complete as computed, to respect a limit (or drops
+// it when its state cannot be loaded).
+func (t *Tracker) evict(calls []Call, oc *openCall, now time.Time) []Call {
+	if t.refresh(oc) {
+		calls = append(calls, t.closeCall(oc, t.isComplete(oc), now))
+	} else {
+		t.drop(oc)
+	}
+	t.stats.Evicted++
+	return calls
+}
+
+// reject queues ev for the WithLate hook.
+func (t *Tracker) reject(ev *Event) {
+	if t.late != nil {
+		t.pending = append(t.pending, ev)
+	}
 }
 
 // Sweep emits the calls that are due at now: complete calls that have
@@ -524,7 +666,7 @@ func (t *Tracker) Sweep(now time.Time) {
 		}
 	}
 	sortCalls(calls)
-	t.unlockAndEmit(calls, nil)
+	t.unlockAndEmit(calls)
 }
 
 // Flush emits every open call now, Complete as computed, after adopting
@@ -545,7 +687,7 @@ func (t *Tracker) Flush() {
 		calls = append(calls, t.closeCall(oc, t.isComplete(oc), now))
 	}
 	sortCalls(calls)
-	t.unlockAndEmit(calls, nil)
+	t.unlockAndEmit(calls)
 }
 
 // Run calls Sweep every half settle time (at least every 10ms) until ctx
@@ -580,14 +722,17 @@ func (t *Tracker) Stats() TrackerStats {
 	defer t.mu.Unlock()
 	s := t.stats
 	s.Open = len(t.open)
+	s.Bytes = t.bytes
 	return s
 }
 
-// unlockAndEmit releases the lock and then emits calls and passes late to
-// the hook. emitMu is taken before mu is released, so batches are emitted
-// in the order they were made.
-func (t *Tracker) unlockAndEmit(calls []Call, late *Event) {
-	if len(calls) == 0 && (late == nil || t.late == nil) {
+// unlockAndEmit releases the lock and then emits calls and passes the
+// events queued by reject to the hook. emitMu is taken before mu is
+// released, so batches are emitted in the order they were made.
+func (t *Tracker) unlockAndEmit(calls []Call) {
+	late := t.pending
+	t.pending = nil
+	if len(calls) == 0 && len(late) == 0 {
 		t.mu.Unlock()
 		return
 	}
@@ -599,8 +744,8 @@ func (t *Tracker) unlockAndEmit(calls []Call, late *Event) {
 			t.emit(c)
 		}
 	}
-	if late != nil && t.late != nil {
-		t.late(late)
+	for _, ev := range late {
+		t.late(ev)
 	}
 }
 
@@ -722,6 +867,8 @@ func (t *Tracker) drop(oc *openCall) {
 
 func (t *Tracker) forget(oc *openCall, now time.Time) {
 	oc.removed = true
+	t.bytes -= oc.bytes
+	oc.bytes = 0
 	t.unindex(oc)
 	delete(t.open, oc.id)
 	t.order.Remove(oc.elem)
@@ -738,8 +885,12 @@ func (t *Tracker) forget(oc *openCall, now time.Time) {
 // remember records id as emitted, for the quiet period.
 func (t *Tracker) remember(id string, now time.Time) {
 	until := now.Add(t.quiet)
-	t.gone[id] = until
-	t.goneFIFO = append(t.goneFIFO, goneEntry{id, until})
+	key := goneKey(id)
+	if key == id {
+		key = strings.Clone(id) // keeps no event's text alive
+	}
+	t.gone[key] = until
+	t.goneFIFO = append(t.goneFIFO, goneEntry{key, until})
 	for len(t.gone) > t.maxOpen {
 		t.popGone()
 	}
@@ -846,14 +997,24 @@ func (t *Tracker) merge(p, o *openCall) {
 		t.stats.StoreErrors++
 		return
 	}
+	pBytes := p.bytes
+	var dropped []*Event
+	var droppedBytes, overflow, overBudget int64
 	for i := range ost.Events {
-		if len(ps.Events) < maxCallEvents {
-			ps.Events = append(ps.Events, ost.Events[i])
-		} else {
-			ps.Overflow++
-			t.stats.Overflow++
+		ev := &ost.Events[i]
+		switch size := eventSize(ev); {
+		case len(ps.Events) >= maxCallEvents:
+			overflow++
+			dropped, droppedBytes = append(dropped, ev), droppedBytes+size
+		case pBytes+size > t.maxCallBytes:
+			overBudget++
+			dropped, droppedBytes = append(dropped, ev), droppedBytes+size
+		default:
+			ps.Events = append(ps.Events, *ev)
+			pBytes += size
 		}
 	}
+	ps.Overflow += int(overflow + overBudget)
 	ps.Overflow += ost.Overflow
 	ps.Aliases = append(ps.Aliases, o.id)
 	ps.Aliases = append(ps.Aliases, ost.Aliases...)
@@ -870,6 +1031,13 @@ func (t *Tracker) merge(p, o *openCall) {
 		return
 	}
 	t.stats.Adopted++
+	t.stats.Overflow += overflow
+	t.stats.OverBudget += overBudget
+	for _, ev := range dropped {
+		t.reject(ev)
+	}
+	t.bytes -= droppedBytes
+	p.bytes, o.bytes = pBytes, 0
 	if o.last.After(p.last) {
 		t.order.MoveAfter(p.elem, o.elem)
 	}
@@ -907,11 +1075,90 @@ func (m memoryStore) Save(st *CallState) error { m[st.ID] = st; return nil }
 // Delete implements TrackerStore.
 func (m memoryStore) Delete(id string) error { delete(m, id); return nil }
 
+// cloneEvent copies ev into memory of its own: all of its text in one
+// allocation, so that the Tracker holds the bytes eventSize counts and not
+// the larger body (or query string) ev's strings may be slices of.
 func cloneEvent(ev *Event) Event {
 	c := *ev
-	c.RecordingURLs = slices.Clone(ev.RecordingURLs)
-	c.Extra = maps.Clone(ev.Extra)
+	fields := textFields(&c)
+	keys := slices.Collect(maps.Keys(ev.Extra))
+	var b strings.Builder
+	b.Grow(int(eventText(ev)))
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	for _, u := range ev.RecordingURLs {
+		b.WriteString(u)
+	}
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteString(ev.Extra[k])
+	}
+	buf := b.String()
+	take := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		r := buf[:len(s)]
+		buf = buf[len(s):]
+		return r
+	}
+	for _, f := range fields {
+		*f = take(*f)
+	}
+	if ev.RecordingURLs != nil {
+		c.RecordingURLs = make([]string, len(ev.RecordingURLs))
+		for i, u := range ev.RecordingURLs {
+			c.RecordingURLs[i] = take(u)
+		}
+	}
+	if ev.Extra != nil {
+		c.Extra = make(map[string]string, len(keys))
+		for _, k := range keys {
+			v := ev.Extra[k]
+			c.Extra[take(k)] = take(v)
+		}
+	}
 	return c
+}
+
+// textFields returns the string fields of ev.
+func textFields(ev *Event) [9]*string {
+	return [9]*string{&ev.Type, &ev.CallerID, &ev.User, &ev.UserType, &ev.DID, &ev.ID, &ev.TransferType, &ev.FinishType, &ev.Title}
+}
+
+// eventText is the number of bytes of ev's text.
+func eventText(ev *Event) int64 {
+	var n int
+	for _, f := range textFields(ev) {
+		n += len(*f)
+	}
+	for _, u := range ev.RecordingURLs {
+		n += len(u)
+	}
+	for k, v := range ev.Extra {
+		n += len(k) + len(v)
+	}
+	return int64(n)
+}
+
+// The memory an event takes beyond its text: the Event struct, a string
+// header per recording URL, and per Extra entry two headers and the map's
+// share of a slot (the map's fixed part counted as one more entry).
+var (
+	eventOverhead = int64(reflect.TypeFor[Event]().Size())
+	urlOverhead   = int64(reflect.TypeFor[string]().Size())
+	extraOverhead = 3 * urlOverhead
+)
+
+// eventSize is what the byte budgets count for ev: about the memory the
+// Tracker's copy of it takes.
+func eventSize(ev *Event) int64 {
+	n := eventOverhead + eventText(ev) + int64(len(ev.RecordingURLs))*urlOverhead
+	if ev.Extra != nil {
+		n += int64(len(ev.Extra)+1) * extraOverhead
+	}
+	return n
 }
 
 func sameEvent(a, b *Event) bool {

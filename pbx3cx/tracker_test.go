@@ -7,14 +7,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -674,6 +677,9 @@ func TestTrackerEventCap(t *testing.T) {
 	if s := tr.Stats(); s.Overflow != 300-maxCallEvents || s.Duplicates != 1 {
 		t.Errorf("stats %+v", s)
 	}
+	if n := len(sink.late); n != 300-maxCallEvents {
+		t.Errorf("the hook got %d events, want the %d not kept", n, 300-maxCallEvents)
+	}
 }
 
 // TestTrackerBounded feeds 100,000 calls through a Tracker capped at 1000.
@@ -781,7 +787,301 @@ func trackerIndexErr(tr *Tracker) error {
 			return fmt.Errorf("alias %s of %s, which is not open", a, id)
 		}
 	}
+	return bytesErr(tr)
+}
+
+// bytesErr reports whether the Tracker's count of bytes disagrees with
+// what its store holds, or breaks a budget. The lock must be held.
+func bytesErr(tr *Tracker) error {
+	ms, ok := tr.store.(memoryStore)
+	if !ok {
+		return nil
+	}
+	var total int64
+	for id, oc := range tr.open {
+		st := ms[id]
+		if st == nil {
+			continue // counted at the next refresh
+		}
+		var n int64
+		for i := range st.Events {
+			n += eventSize(&st.Events[i])
+		}
+		if n != oc.bytes {
+			return fmt.Errorf("call %s holds %d bytes, counted %d", id, n, oc.bytes)
+		}
+		if n > tr.maxCallBytes {
+			return fmt.Errorf("call %s holds %d bytes, over its budget of %d", id, n, tr.maxCallBytes)
+		}
+		total += n
+	}
+	if total != tr.bytes || total > tr.maxBytes {
+		return fmt.Errorf("open calls hold %d bytes, counted %d, budget %d", total, tr.bytes, tr.maxBytes)
+	}
 	return nil
+}
+
+// sized returns a ringing event of call id whose eventSize is size.
+func sized(t testing.TB, id, user string, size int64) *Event {
+	t.Helper()
+	ev := &Event{Type: Ringing, CallerID: "05552221133", User: user, UserType: "ext", ID: id + "-0"}
+	pad := size - eventSize(ev)
+	if pad < 0 {
+		t.Fatalf("no event of %d bytes", size)
+	}
+	ev.Title = strings.Repeat("t", int(pad))
+	return ev
+}
+
+// Issue 10 item 5: a call kept up to 256 events of up to 64 KiB, so 16
+// calls held 258 MiB. A call keeps events up to its byte budget; an event
+// over it is counted, handed to the WithLate hook, and not kept.
+func TestTrackerByteBudgetPerCall(t *testing.T) {
+	tests := []struct {
+		reason     string
+		opts       []TrackerOption
+		sizes      []int64 // of the events of call "c", each with another User
+		budget     int64
+		kept       int // events kept
+		openCalls  int
+		callEvents int // Call.Events at Flush; 0 when no call is emitted
+	}{
+		{"the issue's case: 256 events of about 63 KiB", nil,
+			slices.Repeat([]int64{63 << 10}, maxCallEvents), defaultMaxCallBytes, 1, 1, maxCallEvents},
+		{"events of 1 KiB fill a 4 KiB budget exactly", []TrackerOption{WithMaxCallBytes(4 << 10)},
+			slices.Repeat([]int64{1 << 10}, 10), 4 << 10, 4, 1, 10},
+		{"a smaller event still fits after a refused one", []TrackerOption{WithMaxCallBytes(4 << 10)},
+			[]int64{3 << 10, 2 << 10, 1 << 10}, 4 << 10, 2, 1, 3},
+		{"an event over the budget on its own opens no call", []TrackerOption{WithMaxCallBytes(1 << 10)},
+			[]int64{2 << 10}, 1 << 10, 0, 0, 0},
+		{"WithMaxCallBytes above WithMaxBytes is WithMaxBytes", []TrackerOption{WithMaxCallBytes(1 << 20), WithMaxBytes(2 << 10)},
+			slices.Repeat([]int64{1 << 10}, 3), 2 << 10, 2, 1, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			tr, _, sink := newTestTracker(tt.opts...)
+			var refused []*Event
+			for i, size := range tt.sizes {
+				ev := sized(t, "c", strconv.Itoa(100+i), size)
+				before := tr.Stats()
+				tr.Add(ev)
+				if tr.Stats().OverBudget > before.OverBudget {
+					refused = append(refused, ev)
+				}
+				checkTrackerIndex(t, tr)
+			}
+			tr.mu.Lock()
+			var kept int
+			var held int64
+			if st := tr.store.(memoryStore)["c"]; st != nil {
+				kept = len(st.Events)
+				for i := range st.Events {
+					held += eventSize(&st.Events[i])
+				}
+			}
+			tr.mu.Unlock()
+			s := tr.Stats()
+			if kept != tt.kept || held > tt.budget || s.Bytes != held || tr.Len() != tt.openCalls {
+				t.Errorf("%d events kept (want %d), %d bytes held (budget %d), Stats.Bytes %d, %d open (want %d)",
+					kept, tt.kept, held, tt.budget, s.Bytes, tr.Len(), tt.openCalls)
+			}
+			if s.OverBudget != int64(len(tt.sizes)-tt.kept) || len(refused) != len(tt.sizes)-tt.kept {
+				t.Errorf("OverBudget %d, want %d", s.OverBudget, len(tt.sizes)-tt.kept)
+			}
+			if diff := cmp.Diff(refused, sink.late); diff != "" {
+				t.Errorf("the WithLate hook must get every event not kept (-want +got):\n%s", diff)
+			}
+			tr.Flush()
+			var events []int
+			for _, c := range sink.take() {
+				events = append(events, c.Events)
+			}
+			want := []int{tt.callEvents}
+			if tt.callEvents == 0 {
+				want = nil
+			}
+			if diff := cmp.Diff(want, events); diff != "" {
+				t.Errorf("Call.Events counts the events not kept too (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Issue 10 item 5: the default 10,000 open calls could hold about 158 GiB.
+// When an event would take the open calls over WithMaxBytes, the calls
+// with the oldest LastSeen (never the event's own) are emitted first, and
+// the event is kept.
+func TestTrackerByteBudgetTotal(t *testing.T) {
+	type add struct {
+		id   string
+		size int64
+	}
+	var many []add
+	var manyEvicted []string // 64 MiB hold 1,092 calls of 60 KiB
+	for i := range 1100 {
+		many = append(many, add{fmt.Sprintf("m%04d", i), 60 << 10})
+		if i < 1100-defaultMaxBytes/(60<<10) {
+			manyEvicted = append(manyEvicted, many[i].id)
+		}
+	}
+	tests := []struct {
+		reason  string
+		opts    []TrackerOption
+		adds    []add
+		budget  int64
+		evicted []string // calls emitted early, in order
+	}{
+		{"the issue's case: 1,100 calls of 60 KiB within the default 64 MiB", nil,
+			many, defaultMaxBytes, manyEvicted},
+		{"the oldest calls go first, as many as needed", []TrackerOption{WithMaxBytes(4 << 10)},
+			[]add{{"a", 1 << 10}, {"b", 1 << 10}, {"c", 2 << 10}, {"d", 3 << 10}}, 4 << 10, []string{"a", "b", "c"}},
+		{"never the event's own call, even when it is the oldest", []TrackerOption{WithMaxBytes(4 << 10)},
+			[]add{{"a", 1 << 10}, {"b", 1 << 10}, {"c", 1 << 10}, {"d", 1 << 10}, {"a", 1 << 10}}, 4 << 10, []string{"b"}},
+		{"within the budget nothing is emitted early", []TrackerOption{WithMaxBytes(4 << 10)},
+			[]add{{"a", 1 << 10}, {"b", 1 << 10}, {"a", 2 << 10}}, 4 << 10, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			tr, clock, sink := newTestTracker(tt.opts...)
+			events := make(map[string]int)
+			for i, a := range tt.adds {
+				clock.Advance(time.Millisecond)
+				tr.Add(sized(t, a.id, strconv.Itoa(i), a.size))
+				events[a.id]++
+				if b := tr.Stats().Bytes; b > tt.budget {
+					t.Fatalf("after %d events the open calls hold %d bytes, over %d", i+1, b, tt.budget)
+				}
+				if i%100 == 0 || i == len(tt.adds)-1 {
+					checkTrackerIndex(t, tr)
+				}
+			}
+			var evicted []string
+			for _, c := range sink.take() {
+				evicted = append(evicted, c.ID)
+				if c.Complete {
+					t.Errorf("%s emitted early as Complete", c.ID)
+				}
+			}
+			if diff := cmp.Diff(tt.evicted, evicted); diff != "" {
+				t.Errorf("calls emitted early (-want +got):\n%s", diff)
+			}
+			if s := tr.Stats(); s.Evicted != int64(len(tt.evicted)) || s.OverBudget != 0 || len(sink.late) != 0 {
+				t.Errorf("stats %+v, %d events to the hook: want %d evicted and every event kept", s, len(sink.late), len(tt.evicted))
+			}
+			tr.Flush()
+			got := make(map[string]int)
+			for _, c := range sink.take() {
+				got[c.ID] = c.Events
+			}
+			for _, id := range evicted {
+				got[id] = events[id] // emitted above, with its events
+			}
+			if diff := cmp.Diff(events, got); diff != "" {
+				t.Errorf("every call emitted once with all its events (-want +got):\n%s", diff)
+			}
+			if s := tr.Stats(); s.Bytes != 0 {
+				t.Errorf("%d bytes counted after Flush", s.Bytes)
+			}
+		})
+	}
+}
+
+// Adopting an orphan keeps the adopting call within its budget: the
+// orphan's events that do not fit are counted and handed to the hook.
+func TestTrackerByteBudgetAdoption(t *testing.T) {
+	evs := trackerFlow(t, "12-outbound-hangup-while-dialing") // a dialing, then an end under another id
+	parent, orphan := *evs[0], *evs[1]
+	parent.Extra = map[string]string{"pad": strings.Repeat("p", 3000)}
+	orphan.Extra = map[string]string{"pad": strings.Repeat("o", 3000)}
+	tr, clock, sink := newTestTracker(WithMaxCallBytes(4096))
+	tr.Add(&parent)
+	tr.Add(&orphan)
+	tr.Sweep(clock.Advance(defaultSettle))
+	checkTrackerIndex(t, tr)
+	s := tr.Stats()
+	if s.Adopted != 1 || s.OverBudget != 1 || s.Bytes != eventSize(&parent) || tr.Len() != 1 {
+		t.Fatalf("want the orphan adopted, its event refused: %d open, %+v", tr.Len(), s)
+	}
+	if len(sink.late) != 1 || sink.late[0].ID != orphan.ID {
+		t.Errorf("the hook got %d events, want the orphan's end", len(sink.late))
+	}
+	tr.Flush()
+	if calls := sink.take(); len(calls) != 1 || calls[0].Events != 2 || calls[0].ID != parent.CallID() {
+		t.Errorf("want one call of 2 events: %+v", calls)
+	}
+}
+
+// inside reports whether s points into the memory of big.
+func inside(s, big string) bool {
+	p, start := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(big)))
+	return s != "" && p >= start && p < start+uintptr(len(big))
+}
+
+// The Tracker keeps copies of the text it counts, not slices of what the
+// caller decoded: one short field must not keep a whole body alive,
+// neither in an open call nor among the remembered ids of emitted calls.
+func TestTrackerCopiesEventText(t *testing.T) {
+	body := "id=230307114903_10-0&event=ringing&extra=" + strings.Repeat("x", 64<<10)
+	ev := &Event{Type: body[26:33], ID: body[3:20], User: "820",
+		RecordingURLs: []string{body[0:2]}, Extra: map[string]string{body[35:40]: body[41:45]}}
+	tr, _, _ := newTestTracker()
+	tr.Add(ev)
+	tr.mu.Lock()
+	st := tr.store.(memoryStore)["230307114903_10"]
+	c := st.Events[0]
+	strs := []string{st.ID, c.Type, c.ID, c.RecordingURLs[0]}
+	for k, v := range c.Extra {
+		strs = append(strs, k, v)
+	}
+	for oc := range maps.Keys(tr.open) {
+		strs = append(strs, oc)
+	}
+	tr.mu.Unlock()
+	if diff := cmp.Diff(*ev, c); diff != "" {
+		t.Errorf("the copy differs (-want +got):\n%s", diff)
+	}
+	// All of the copy's text is in one allocation, which starts with Type.
+	copied := unsafe.String(unsafe.StringData(c.Type), eventText(&c))
+	tr.Flush()
+	tr.mu.Lock()
+	for id := range tr.gone {
+		strs = append(strs, id)
+		if inside(id, copied) {
+			t.Errorf("remembered id %q points into the emitted call's event, keeping it alive", id)
+		}
+	}
+	tr.mu.Unlock()
+	for _, s := range strs {
+		if inside(s, body) {
+			t.Errorf("%q points into the 64 KiB body, keeping it alive", s)
+		}
+	}
+}
+
+// An emitted call's id is remembered in a few dozen bytes however long it
+// is, and a late event for it is still recognised.
+func TestTrackerRemembersLongIDsByHash(t *testing.T) {
+	long := strings.Repeat("9", 60<<10) + "_1"
+	tr, _, sink := newTestTracker()
+	for _, id := range []string{long, "230307114903_10"} {
+		tr.Add(&Event{Type: Dialing, User: "202", ID: id + "-0"})
+	}
+	tr.Flush()
+	tr.mu.Lock()
+	var kept int
+	for id := range tr.gone {
+		kept += len(id)
+	}
+	tr.mu.Unlock()
+	if kept > 2*maxGoneID {
+		t.Errorf("the remembered ids take %d bytes", kept)
+	}
+	for _, id := range []string{long, "230307114903_10", long + "0"} {
+		tr.Add(&Event{Type: Outgoing, User: "202", ID: id + "-0"})
+	}
+	if s := tr.Stats(); s.Late != 2 || len(sink.late) != 2 || tr.Len() != 1 {
+		t.Errorf("want both ids recognised as emitted, the third new: %d open, %+v", tr.Len(), s)
+	}
 }
 
 // renamed returns copies of evs with prefix put before every id.
@@ -967,8 +1267,9 @@ func TestTrackerStore(t *testing.T) {
 
 func TestTrackerOptionDefaults(t *testing.T) {
 	tr := NewTracker(nil, WithSettle(-time.Second), WithQuietPeriod(0), WithMaxOpenCalls(0),
-		WithClock(nil), WithStore(nil))
-	if tr.settle != 0 || tr.quiet != defaultQuiet || tr.maxOpen != defaultMaxOpen || tr.now == nil || tr.store == nil {
+		WithClock(nil), WithStore(nil), WithMaxCallBytes(0), WithMaxBytes(-1))
+	if tr.settle != 0 || tr.quiet != defaultQuiet || tr.maxOpen != defaultMaxOpen || tr.now == nil || tr.store == nil ||
+		tr.maxCallBytes != defaultMaxCallBytes || tr.maxBytes != defaultMaxBytes {
 		t.Errorf("option defaults: %+v", tr)
 	}
 	tr.Add(&Event{Type: Dialing, ID: "a_1-0"})

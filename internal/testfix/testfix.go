@@ -4,6 +4,7 @@
 package testfix
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -141,5 +143,22 @@ func BenchHandler(b *testing.B, h http.Handler, status int, next func(i int) *ht
 		if rec.Code != status {
 			b.Fatalf("status %d, want %d: %s", rec.Code, status, rec.Body)
 		}
+	}
+}
+
+// PostRetrying posts body to url as a provider does: an answer of 503 (a
+// copy of the webhook is being handled, see telhook.ErrInFlight) is
+// retried, up to 200 times, 5 ms apart. It returns the last status.
+func PostRetrying(url, contentType string, body []byte) (int, error) {
+	for try := 0; ; try++ {
+		resp, err := http.Post(url, contentType, bytes.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || try == 200 {
+			return resp.StatusCode, nil
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
