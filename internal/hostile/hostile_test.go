@@ -131,6 +131,9 @@ func (p *provider) join(fields []kv) string {
 type calls struct {
 	mu   sync.Mutex
 	list []call
+	// hook, when set, runs in every callback after it is recorded, and
+	// its error is the callback's.
+	hook func() error
 }
 
 type call struct {
@@ -138,10 +141,14 @@ type call struct {
 	ev   any
 }
 
-func (c *calls) add(name string, ev any) {
+func (c *calls) add(name string, ev any) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.list = append(c.list, call{name, ev})
+	c.mu.Unlock()
+	if c.hook != nil {
+		return c.hook()
+	}
+	return nil
 }
 
 func (c *calls) all() []call {
@@ -160,20 +167,18 @@ func (c *calls) names() []string {
 
 // record returns a callback that records its event and succeeds.
 func record[E any](c *calls, name string) func(context.Context, E) error {
-	return func(_ context.Context, ev E) error { c.add(name, ev); return nil }
+	return func(_ context.Context, ev E) error { return c.add(name, ev) }
 }
 
 func elksHandler(c *calls, opts ...telhook.Option) http.Handler {
 	return elks.NewHandler(elks.Callbacks{
 		OnSMS: func(_ context.Context, ev *elks.SMS) (elks.Reply, error) {
-			c.add("OnSMS", ev)
-			return elks.Reply{}, nil
+			return elks.Reply{}, c.add("OnSMS", ev)
 		},
 		OnMMS:            record[*elks.MMS](c, "OnMMS"),
 		OnDeliveryReport: record[*elks.DeliveryReport](c, "OnDeliveryReport"),
 		OnCall: func(_ context.Context, ev *elks.CallEvent) (elks.Action, error) {
-			c.add("OnCall", ev)
-			return nil, nil
+			return nil, c.add("OnCall", ev)
 		},
 		OnRecording: record[*elks.Recording](c, "OnRecording"),
 		OnCallEnd:   record[*elks.CallEnd](c, "OnCallEnd"),
