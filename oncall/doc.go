@@ -111,11 +111,11 @@
 // answers 500.
 //
 // Wavix sends no event id and documents no retries, but a webhook may well
-// come twice. The handler de-duplicates a CallEvent by (uuid, event_type,
-// event_time, payload type, status, reason, playback id, digits) and a
-// PostCall by (uuid, date); event_time is compared as an instant, so
-// "12:56:38Z" and "14:56:38+02:00" are the same. Unknown webhooks are never
-// de-duplicated.
+// come twice. The handler de-duplicates a webhook by all of its fields
+// (Extra included, CallStarted left out: it is the same for the whole
+// call), times compared as instants, so "12:56:38Z" and "14:56:38+02:00"
+// are the same; two webhooks that differ in anything are both delivered.
+// Unknown webhooks are never de-duplicated.
 //
 // # Verification
 //
