@@ -1,0 +1,425 @@
+package obdtest_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/obd"
+	"github.com/telhook/telhook/obd/obdtest"
+)
+
+const fixtures = "../../testdata/obd"
+
+// TestRoundTrip: obd.Parse of NewRequest(ev) is ev, for generated events
+// of both kinds, canonical as the package documentation describes.
+func TestRoundTrip(t *testing.T) {
+	tests := []struct {
+		name   string
+		reason string
+		gen    func(*gen) obd.Event
+	}{
+		{"report", "OBD and C2C reports: masked numbers, IVR flows, every time and duration, Extra", func(g *gen) obd.Event { return g.report() }},
+		{"challenge", "with and without the ?token= query parameter", func(g *gen) obd.Event { return g.challenge() }},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &gen{rand.New(rand.NewPCG(uint64(i), 91))}
+			for n := range 300 {
+				ev := tt.gen(g)
+				req := obdtest.NewRequest(ev)
+				body := peek(t, req)
+				got, err := obd.Parse(req)
+				if err != nil {
+					t.Fatalf("event %d (%s): Parse: %v\nevent: %#v\nrequest: %s %s", n, tt.reason, err, ev, req.URL, body)
+				}
+				if diff := cmp.Diff(ev, got); diff != "" {
+					t.Fatalf("event %d (%s): Parse(NewRequest(ev)) differs (-sent +parsed):\n%s\nrequest: %s %s", n, tt.reason, diff, req.URL, body)
+				}
+			}
+		})
+	}
+}
+
+// TestComposedRoundTrip: a Decoder with the same Fields reads back what
+// NewComposedRequest sends, with every method and random key names.
+func TestComposedRoundTrip(t *testing.T) {
+	tests := []struct {
+		method string
+		reason string
+	}{
+		{http.MethodGet, "every field in the query string, escaped"},
+		{http.MethodPost, "a JSON body of text values"},
+		{http.MethodPut, "the same body under PUT"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			g := &gen{rand.New(rand.NewPCG(uint64(i), 1001))}
+			for n := range 300 {
+				f, r := g.fields(), g.report()
+				req := obdtest.NewComposedRequest(tt.method, f, r)
+				body := peek(t, req)
+				if req.Method != tt.method {
+					t.Fatalf("%s: method %s", tt.reason, req.Method)
+				}
+				d := obd.Decoder{Fields: f}
+				got, err := d.Parse(req)
+				if err != nil {
+					t.Fatalf("report %d (%s): Parse: %v\nfields: %+v\nrequest: %s %s", n, tt.reason, err, f, req.URL, body)
+				}
+				if diff := cmp.Diff(obd.Event(r), got); diff != "" {
+					t.Fatalf("report %d (%s): differs (-sent +parsed):\n%s\nfields: %+v\nrequest: %s %s", n, tt.reason, diff, f, req.URL, body)
+				}
+			}
+		})
+	}
+}
+
+// TestRequest checks requests byte for byte.
+func TestRequest(t *testing.T) {
+	type request struct{ Method, Target, ContentType, Body string }
+	tests := []struct {
+		name   string
+		reason string
+		req    *http.Request
+		want   request
+	}{
+		{
+			name:   "report",
+			reason: "Mobtexting's key order, flow_id a number, the rest strings, times in India's zone",
+			req:    obdtest.NewRequest(obdtest.Report()),
+			want: request{"POST", "/", "application/json",
+				`{"bridge":"91806828XXXX","from":"91891952XXXX","to":"91886713XXXX","source":"OBD","mid":"1234-1333-XXXXX","flow_id":123,` +
+					`"start_at":"2021-04-09 16:27:39","end_at":"2021-04-09 16:27:55","duration":"23","status":"ANSWER","recording_url":"https://youraudiofilelocation/"}`},
+		},
+		{
+			name:   "report in UTC",
+			reason: "a time in another zone is written in India's",
+			req:    obdtest.NewRequest(&obd.Report{Status: "BUSY", StartAt: time.Date(2021, 4, 9, 10, 57, 39, 0, time.UTC), Extra: map[string]string{"z": "1", "a": ""}}),
+			want:   request{"POST", "/", "application/json", `{"start_at":"2021-04-09 16:27:39","duration":"0","status":"BUSY","a":"","z":"1"}`},
+		},
+		{
+			name:   "challenge with token",
+			reason: "the key goes in ?token= too, as Mobtexting sends it",
+			req:    obdtest.NewRequest(&obd.Challenge{ValidationKey: "9012XXXX", Challenge: "a234qwe", Token: "9012XXXX"}),
+			want:   request{"POST", "/?token=9012XXXX", "application/json", `{"validation_key":"9012XXXX","challenge":"a234qwe"}`},
+		},
+		{
+			name:   "composed get",
+			reason: "your keys, in Mobtexting's order, every value text, '+' escaped",
+			req:    obdtest.NewComposedRequest("GET", obd.Fields{ID: "call_id", Status: "message_status"}, &obd.Report{ID: "c-1001", To: "+918867131234", Status: "ANSWER", FlowID: 7}),
+			want:   request{"GET", "/?to=%2B918867131234&flow_id=7&duration=0&message_status=ANSWER&call_id=c-1001", "", ""},
+		},
+		{
+			name:   "composed put",
+			reason: "a JSON body of text values",
+			req:    obdtest.NewComposedRequest("PUT", obd.Fields{}, &obd.Report{ID: "c-1002", Status: "NOANSWER", FlowID: 7}),
+			want:   request{"PUT", "/", "application/json", `{"flow_id":"7","duration":"0","status":"NOANSWER","id":"c-1002"}`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := request{tt.req.Method, tt.req.RequestURI, tt.req.Header.Get("Content-Type"), peek(t, tt.req)}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%s: request differs (-want +got):\n%s", tt.reason, diff)
+			}
+		})
+	}
+}
+
+// TestSamples: each sample equals what its fixture, the documentation's
+// example, decodes to; is a new value each call; and round-trips.
+func TestSamples(t *testing.T) {
+	tests := []struct {
+		fixture string
+		reason  string
+		sample  func() obd.Event
+	}{
+		{"spec-obd.json", "the documented report, invalid JSON as published", func() obd.Event { return obdtest.Report() }},
+		{"c2c.json", "a Click2Call report with every C2C field", func() obd.Event { return obdtest.C2CReport() }},
+		{"challenge.json", "the documented challenge, with its trailing comma", func() obd.Event { return obdtest.Challenge() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join(fixtures, tt.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := obd.Decode(body)
+			if err != nil {
+				t.Fatalf("%s: decoding the fixture: %v", tt.reason, err)
+			}
+			if diff := cmp.Diff(want, tt.sample()); diff != "" {
+				t.Errorf("%s: sample differs from the fixture (-fixture +sample):\n%s", tt.reason, diff)
+			}
+			if a, b := tt.sample(), tt.sample(); a == b {
+				t.Errorf("%s: two calls return the same pointer", tt.reason)
+			}
+			got, err := obd.Parse(obdtest.NewRequest(tt.sample()))
+			if err != nil {
+				t.Fatalf("%s: Parse(NewRequest(sample)): %v", tt.reason, err)
+			}
+			if diff := cmp.Diff(tt.sample(), got); diff != "" {
+				t.Errorf("%s: sample does not round-trip (-sample +parsed):\n%s", tt.reason, diff)
+			}
+		})
+	}
+}
+
+// TestFixturesRoundTrip: every standard report or challenge decoded from a
+// fixture can be sent again and decodes to itself.
+func TestFixturesRoundTrip(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(fixtures, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	sent := 0
+	for _, f := range files {
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := obd.Decode(body)
+		if err != nil {
+			continue // refused or unknown
+		}
+		sent++
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			got, err := obd.Parse(obdtest.NewRequest(ev))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if diff := cmp.Diff(ev, got); diff != "" {
+				t.Errorf("differs (-fixture +round trip):\n%s", diff)
+			}
+		})
+	}
+	if sent < 5 {
+		t.Errorf("only %d fixtures decode", sent)
+	}
+}
+
+// TestPanics: what Mobtexting never sends is refused, naming the field.
+func TestPanics(t *testing.T) {
+	ok := func() *obd.Report { return &obd.Report{Status: "ANSWER"} }
+	with := func(f func(*obd.Report)) *obd.Report { r := ok(); f(r); return r }
+	tests := []struct {
+		name   string
+		reason string
+		build  func()
+		want   string
+	}{
+		{"nil", "no event", func() { obdtest.NewRequest(nil) }, "obdtest.NewRequest: <nil>: no event"},
+		{"nil report", "a typed nil", func() { obdtest.NewRequest((*obd.Report)(nil)) }, "*obd.Report: no event"},
+		{"unknown", "no shape to build", func() { obdtest.NewRequest(&obd.Unknown{}) }, "Mobtexting sends no such webhook"},
+		{"no status", "obd needs the status", func() { obdtest.NewRequest(&obd.Report{To: "91"}) }, "Status is required"},
+		{"long number", "no phone number has 65 characters", func() { obdtest.NewRequest(with(func(r *obd.Report) { r.To = strings.Repeat("9", 65) })) }, "To is longer than 64 characters"},
+		{"negative billing", "Mobtexting never sends one", func() { obdtest.NewRequest(with(func(r *obd.Report) { r.Billing = -time.Second })) }, "Billing is -1s; it must be at least 0"},
+		{"unixtime before 1970", "unixtime counts from 1970", func() {
+			obdtest.NewRequest(with(func(r *obd.Report) { r.UnixTime = time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC) }))
+		}, "UnixTime"},
+		{"template", "an unfilled placeholder", func() { obdtest.NewRequest(with(func(r *obd.Report) { r.MID = "{{mid}}" })) }, `"{{mid}}" holds template text`},
+		{"template in extra", "Extra too", func() { obdtest.NewRequest(with(func(r *obd.Report) { r.Extra = map[string]string{"x": "@{{x}}"} })) }, "holds template text"},
+		{"extra own key", "Extra cannot overwrite a field", func() { obdtest.NewRequest(with(func(r *obd.Report) { r.Extra = map[string]string{"flow_id": "1"} })) }, `Extra key "flow_id"`},
+		{"extra challenge", "would make a challenge", func() {
+			obdtest.NewRequest(with(func(r *obd.Report) { r.Extra = map[string]string{"challenge": "1"} }))
+		}, `Extra key "challenge"`},
+		{"challenge without key", "the key is the point", func() { obdtest.NewRequest(&obd.Challenge{Challenge: "a"}) }, "ValidationKey is required"},
+		{"composed method", "a composed webhook is GET, POST or PUT", func() { obdtest.NewComposedRequest("PATCH", obd.Fields{}, ok()) }, `method "PATCH"`},
+		{"composed same key", "two fields, one key", func() { obdtest.NewComposedRequest("POST", obd.Fields{ID: "to"}, ok()) }, `Fields gives ID and To the same key "to"`},
+		{"composed get key", "a GET key must be a plain word", func() { obdtest.NewComposedRequest("GET", obd.Fields{Status: "call status"}, ok()) }, `Status key "call status"`},
+		{"composed extra key", "Extra keys as well", func() {
+			obdtest.NewComposedRequest("GET", obd.Fields{}, with(func(r *obd.Report) { r.Extra = map[string]string{"a&b": "1"} }))
+		}, `Extra["a&b"] key "a&b"`},
+		{"composed extra your key", "Extra cannot use one of your keys", func() {
+			obdtest.NewComposedRequest("POST", obd.Fields{ID: "call_id"}, with(func(r *obd.Report) { r.Extra = map[string]string{"call_id": "1"} }))
+		}, `Extra key "call_id"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := panicOf(tt.build)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s: panic = %v, want an error containing %q", tt.reason, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCredentials: WithBearerToken makes the request telhook.BearerToken
+// accepts, and only with the right secret.
+func TestCredentials(t *testing.T) {
+	tests := []struct {
+		name   string
+		reason string
+		token  string
+		ok     bool
+	}{
+		{"right", "the webhook's secret", "s3cret", true},
+		{"wrong", "another secret is refused", "guess", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := obdtest.WithBearerToken(obdtest.NewRequest(obdtest.Report()), tt.token)
+			if err := telhook.BearerToken("s3cret").Verify(req); (err == nil) != tt.ok {
+				t.Fatalf("%s: Verify = %v, want ok=%v", tt.reason, err, tt.ok)
+			}
+			if _, err := obd.Parse(req); err != nil {
+				t.Errorf("%s: the request no longer parses: %v", tt.reason, err)
+			}
+		})
+	}
+}
+
+func peek(t *testing.T, req *http.Request) string {
+	t.Helper()
+	b, err := io.ReadAll(req.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Body = io.NopCloser(strings.NewReader(string(b)))
+	return string(b)
+}
+
+func panicOf(f func()) (err error) {
+	defer func() {
+		switch p := recover().(type) {
+		case nil:
+		case error:
+			err = p
+		default:
+			err = fmt.Errorf("panic with a %T, not an error: %v", p, p)
+		}
+	}()
+	f()
+	return errors.New("no panic")
+}
+
+// gen makes canonical events: values Mobtexting sends and obd keeps as
+// they are (see the package documentation).
+type gen struct{ r *rand.Rand }
+
+// runes has no '{' or '}': "{{…}}" is template text, refused by obd.
+var runes = []rune("abcXYZ019 +&=%#?/:;.,-_åö€😀\"'<>\\[]@\n\t")
+
+func (g *gen) text() string {
+	b := make([]rune, g.r.IntN(12))
+	for i := range b {
+		b[i] = runes[g.r.IntN(len(runes))]
+	}
+	return string(b)
+}
+
+// word is non-empty text without surrounding spaces.
+func (g *gen) word() string {
+	if s := strings.TrimSpace(g.text()); s != "" {
+		return s
+	}
+	return fmt.Sprintf("w%d", g.r.IntN(1000))
+}
+
+func maybe[T any](g *gen, f func() T) T {
+	var zero T
+	if g.r.IntN(2) == 0 {
+		return zero
+	}
+	return f()
+}
+
+func (g *gen) number() string {
+	switch g.r.IntN(5) {
+	case 0:
+		return fmt.Sprintf("918068%02dXXXX", g.r.IntN(100))
+	case 1:
+		return fmt.Sprintf("91%010d", g.r.Int64N(1e10))
+	case 2:
+		return fmt.Sprintf("+91%010d", g.r.Int64N(1e10))
+	case 3:
+		return fmt.Sprintf("flow:%d", g.r.IntN(1000))
+	}
+	return g.word()
+}
+
+// time is an instant at Mobtexting's precision, the second, in India.
+func (g *gen) time() time.Time {
+	base := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+	return base.Add(time.Duration(g.r.Int64N(20*365*24*3600)) * time.Second).In(obd.India)
+}
+
+func (g *gen) seconds() time.Duration { return time.Duration(g.r.IntN(100000)) * time.Second }
+
+func (g *gen) hex(n int) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = digits[g.r.IntN(16)]
+	}
+	return string(b)
+}
+
+// extra returns nil or up to three fields with keys no report uses,
+// plain enough for a GET's query string.
+func (g *gen) extra() map[string]string {
+	n := g.r.IntN(4)
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]string, n)
+	for range n {
+		m["x_"+g.hex(1+g.r.IntN(4))] = g.text()
+	}
+	return m
+}
+
+func (g *gen) report() *obd.Report {
+	word := func() string { return g.word() }
+	return &obd.Report{
+		Source: maybe(g, func() string { return []string{"OBD", "C2C", g.word()}[g.r.IntN(3)] }),
+		Bridge: maybe(g, g.number), From: maybe(g, g.number), To: maybe(g, g.number),
+		MID: maybe(g, word), WebhookID: maybe(g, word), ID: maybe(g, word),
+		Status: g.word(), Status1: maybe(g, word), Status2: maybe(g, word), HangupBy: maybe(g, word),
+		FlowID:  maybe(g, func() int { return g.r.IntN(100000) - 100 }),
+		StartAt: maybe(g, g.time), EndAt: maybe(g, g.time), Date: maybe(g, g.time),
+		UnixTime:     maybe(g, func() time.Time { return time.Unix(g.r.Int64N(4e9), 0).UTC() }),
+		Duration:     maybe(g, g.seconds),
+		Billing:      maybe(g, g.seconds),
+		RecordingURL: maybe(g, func() string { return "https://rec.example.com/" + g.hex(8) + ".mp3?a=1&b=" + g.hex(2) }),
+		Extra:        g.extra(),
+	}
+}
+
+func (g *gen) challenge() *obd.Challenge {
+	return &obd.Challenge{ValidationKey: g.text() + "k", Challenge: g.text() + "c", Token: maybe(g, g.text)}
+}
+
+// fields renames some of a report's keys, sometimes by swapping two of
+// Mobtexting's own names.
+func (g *gen) fields() obd.Fields {
+	var f obd.Fields
+	rename := func(p *string, name string) {
+		if g.r.IntN(3) == 0 {
+			*p = "my_" + name
+		}
+	}
+	rename(&f.ID, "id")
+	rename(&f.Status, "status")
+	rename(&f.To, "to")
+	rename(&f.StartAt, "start")
+	rename(&f.Duration, "secs")
+	rename(&f.FlowID, "flow")
+	rename(&f.UnixTime, "epoch")
+	rename(&f.RecordingURL, "rec")
+	if g.r.IntN(4) == 0 {
+		f.From, f.Bridge = "bridge", "from"
+	}
+	return f
+}
