@@ -12,6 +12,7 @@ import (
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/core"
+	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/internal/tolerant"
 	"github.com/telhook/telhook/internal/wire"
 )
@@ -46,220 +47,175 @@ func Parse(r *http.Request) (Event, error) {
 // published is read as UTC. What cannot be read is a *telhook.DecodeError
 // naming the field. Fields without a place in the event are kept in Extra.
 func Decode(body []byte) (Event, error) {
-	values, err := wire.Form(provider, body)
+	fields, err := field.Form(provider, body, make([]field.Field, 0, 16))
 	if err != nil {
 		return nil, err
 	}
-	return decode(values)
+	return decode(fields)
 }
 
 // DecodeValues decodes a webhook whose form was already parsed, for
 // example from a queue. It applies the same checks as Decode.
 func DecodeValues(values url.Values) (Event, error) {
-	if err := wire.Check(provider, values); err != nil {
+	fields, err := field.Values(provider, values)
+	if err != nil {
 		return nil, err
 	}
-	return decode(values)
+	return decode(fields)
 }
 
-func decode(v url.Values) (Event, error) {
-	has := func(k string) bool { _, ok := v[k]; return ok }
+func decode(fields []field.Field) (Event, error) {
+	r := field.NewReader(provider, fields)
 	switch {
-	case hasImages(v) || (has("message") && strings.HasPrefix(v.Get("id"), "m")):
-		return decodeMMS(v)
-	case has("message"):
-		return decodeSMS(v)
-	case has("status"):
-		return decodeDLR(v)
-	case has("state") || has("legs") || has("actions") || has("start"):
-		return decodeCallEnd(v)
-	case has("wav") && !has("result"):
-		return decodeRecording(v)
-	case has("callid") || (has("id") && (has("from") || has("to") || has("direction"))):
-		return decodeCallEvent(v)
+	case hasImages(fields) || (r.Has("message") && strings.HasPrefix(first(fields, "id"), "m")):
+		return decodeMMS(r, fields)
+	case r.Has("message"):
+		return decodeSMS(r)
+	case r.Has("status"):
+		return decodeDLR(r)
+	case r.Has("state") || r.Has("legs") || r.Has("actions") || r.Has("start"):
+		return decodeCallEnd(r)
+	case r.Has("wav") && !r.Has("result"):
+		return decodeRecording(r)
+	case r.Has("callid") || (r.Has("id") && (r.Has("from") || r.Has("to") || r.Has("direction"))):
+		return decodeCallEvent(r)
 	}
-	fields := make(map[string]string, len(v))
-	for k, vs := range v {
-		fields[k] = vs[0]
+	unknown := &Unknown{Fields: r.Extra()}
+	if unknown.Fields == nil {
+		unknown.Fields = map[string]string{} // a body of "&" alone
 	}
-	return &Unknown{Fields: fields}, fmt.Errorf("elks: no webhook has these fields: %w", telhook.ErrUnknownEvent)
+	return unknown, fmt.Errorf("elks: no webhook has these fields: %w", telhook.ErrUnknownEvent)
 }
 
-// Wire structs: the form as 46elks sends it.
-
-type wireSMS struct {
-	ID        string `form:"id" validate:"required"`
-	From      phone  `form:"from" validate:"required"`
-	To        phone  `form:"to" validate:"required"`
-	Message   string `form:"message"`
-	Direction string `form:"direction"`
-	Created   stamp  `form:"created"`
-}
-
-type wireDLR struct {
-	ID        string `form:"id" validate:"required"`
-	Status    string `form:"status" validate:"required"`
-	Delivered stamp  `form:"delivered"`
-}
-
-type wireCall struct {
-	CallID    string `form:"callid"`
-	From      phone  `form:"from"`
-	To        phone  `form:"to"`
-	Direction string `form:"direction"`
-	Result    string `form:"result"`
-	WAV       string `form:"wav"`
-	Created   stamp  `form:"created"`
-}
-
-type wireRecording struct {
-	CallID    string `form:"callid"`
-	From      phone  `form:"from"`
-	To        phone  `form:"to"`
-	Direction string `form:"direction"`
-	WAV       string `form:"wav" validate:"required"`
-	Created   stamp  `form:"created"`
-	Duration  secs   `form:"duration"`
-}
-
-type wireCallEnd struct {
-	ID        string `form:"id" validate:"required"`
-	From      phone  `form:"from"`
-	To        phone  `form:"to"`
-	Direction string `form:"direction"`
-	State     string `form:"state"`
-	Created   stamp  `form:"created"`
-	Start     stamp  `form:"start"`
-	Duration  secs   `form:"duration"`
-	Cost      count  `form:"cost"`
-	Actions   string `form:"actions"`
-	Legs      string `form:"legs"`
-}
-
-var (
-	smsFields     = wire.Fields(wireSMS{})
-	dlrFields     = wire.Fields(wireDLR{})
-	callFields    = wire.Fields(wireCall{})
-	recFields     = wire.Fields(wireRecording{})
-	callEndFields = wire.Fields(wireCallEnd{})
-)
-
-func decodeSMS(v url.Values) (Event, error) {
-	var w wireSMS
-	if err := wire.Decode(provider, &w, v); err != nil {
-		return nil, err
+// first returns the value of key, "" when it was not sent.
+func first(fields []field.Field, key string) string {
+	for _, f := range fields {
+		if f.Key == key {
+			return f.Value
+		}
 	}
-	return &SMS{
-		ID: w.ID, From: string(w.From), To: string(w.To), Message: w.Message,
-		Direction: w.Direction, Created: time.Time(w.Created),
-		Extra: wire.Extra(v, smsFields, nil),
-	}, nil
+	return ""
 }
 
-func decodeMMS(v url.Values) (Event, error) {
-	var w wireSMS
-	if err := wire.Decode(provider, &w, v); err != nil {
-		return nil, err
-	}
-	return &MMS{
-		ID: w.ID, From: string(w.From), To: string(w.To), Message: w.Message,
-		Direction: w.Direction, Created: time.Time(w.Created), Images: images(v),
-		Extra: wire.Extra(v, smsFields, func(k string) bool { _, ok := imageIndex(k); return ok && v.Get(k) != "" }),
-	}, nil
+// Every decoder reads all of its event's fields, then checks the reader's
+// error once: the first failure names its field. Required fields are
+// checked after the rest, so that a value that cannot be read is reported
+// before a field that is missing.
+
+func decodeSMS(r *field.Reader) (Event, error) {
+	ev := &SMS{ID: r.Text("id"), From: r.Phone("from"), To: r.Phone("to"), Message: r.Text("message"),
+		Direction: r.Text("direction"), Created: r.Time("created", time.UTC)}
+	required(r, "id", ev.ID, "from", ev.From, "to", ev.To)
+	ev.Extra = r.Extra()
+	return done(ev, r)
 }
 
-func decodeDLR(v url.Values) (Event, error) {
-	var w wireDLR
-	if err := wire.Decode(provider, &w, v); err != nil {
-		return nil, err
-	}
-	return &DeliveryReport{
-		ID: w.ID, Status: strings.TrimSpace(w.Status), Delivered: time.Time(w.Delivered),
-		Extra: wire.Extra(v, dlrFields, nil),
-	}, nil
+func decodeMMS(r *field.Reader, fields []field.Field) (Event, error) {
+	ev := &MMS{ID: r.Text("id"), From: r.Phone("from"), To: r.Phone("to"), Message: r.Text("message"),
+		Direction: r.Text("direction"), Created: r.Time("created", time.UTC), Images: images(r, fields)}
+	required(r, "id", ev.ID, "from", ev.From, "to", ev.To)
+	ev.Extra = r.Extra()
+	return done(ev, r)
 }
 
-// decodeCall decodes the hooks of a live call into w, whose CallID field
-// is *callID. 46elks names the call "callid" in these hooks, but one
-// documented example sends "id": that is accepted when "callid" is absent.
-func decodeCall(v url.Values, w any, callID *string, known map[string]bool) (map[string]string, error) {
-	if err := wire.Decode(provider, w, v); err != nil {
-		return nil, err
-	}
-	usedID := false
-	if *callID == "" {
-		*callID, usedID = v.Get("id"), true
-	}
-	if *callID == "" {
-		return nil, wire.Error(provider, "callid", "", wire.ErrMissing)
-	}
-	return wire.Extra(v, known, func(k string) bool { return usedID && k == "id" }), nil
+func decodeDLR(r *field.Reader) (Event, error) {
+	id, status := r.Text("id"), r.Text("status")
+	ev := &DeliveryReport{ID: id, Status: strings.TrimSpace(status), Delivered: r.Time("delivered", time.UTC)}
+	required(r, "id", id, "status", status)
+	ev.Extra = r.Extra()
+	return done(ev, r)
 }
 
-func decodeCallEvent(v url.Values) (Event, error) {
-	var w wireCall
-	extra, err := decodeCall(v, &w, &w.CallID, callFields)
-	if err != nil {
-		return nil, err
+// callID reads the call's id: 46elks names it "callid" in the hooks of a
+// live call, but one documented example sends "id", which is taken when
+// "callid" is absent or empty.
+func callID(r *field.Reader) string {
+	id := r.Text("callid")
+	if id == "" && r.Err() == nil {
+		id = r.Text("id")
 	}
-	return &CallEvent{
-		CallID: w.CallID, From: string(w.From), To: string(w.To), Direction: w.Direction,
-		Result: strings.TrimSpace(w.Result), WAV: w.WAV, Created: time.Time(w.Created), Extra: extra,
-	}, nil
+	return id
 }
 
-func decodeRecording(v url.Values) (Event, error) {
-	var w wireRecording
-	extra, err := decodeCall(v, &w, &w.CallID, recFields)
-	if err != nil {
-		return nil, err
-	}
-	return &Recording{
-		CallID: w.CallID, From: string(w.From), To: string(w.To), Direction: w.Direction,
-		WAV: w.WAV, Duration: time.Duration(w.Duration), Created: time.Time(w.Created), Extra: extra,
-	}, nil
+func decodeCallEvent(r *field.Reader) (Event, error) {
+	ev := &CallEvent{From: r.Phone("from"), To: r.Phone("to"), Direction: r.Text("direction"),
+		Result: strings.TrimSpace(r.Text("result")), WAV: r.Text("wav"), Created: r.Time("created", time.UTC)}
+	ev.CallID = callID(r)
+	required(r, "callid", ev.CallID)
+	ev.Extra = r.Extra()
+	return done(ev, r)
 }
 
-func decodeCallEnd(v url.Values) (Event, error) {
-	var w wireCallEnd
-	if err := wire.Decode(provider, &w, v); err != nil {
-		return nil, err
-	}
-	ev := &CallEnd{
-		ID: w.ID, From: string(w.From), To: string(w.To), Direction: w.Direction,
-		State: strings.TrimSpace(w.State), Created: time.Time(w.Created), Start: time.Time(w.Start),
-		Duration: time.Duration(w.Duration), Cost: int(w.Cost),
+func decodeRecording(r *field.Reader) (Event, error) {
+	ev := &Recording{Created: r.Time("created", time.UTC), Duration: r.Seconds("duration"),
+		From: r.Phone("from"), To: r.Phone("to"), Direction: r.Text("direction"), WAV: r.Text("wav")}
+	required(r, "wav", ev.WAV)
+	ev.CallID = callID(r)
+	required(r, "callid", ev.CallID)
+	ev.Extra = r.Extra()
+	return done(ev, r)
+}
+
+func decodeCallEnd(r *field.Reader) (Event, error) {
+	// Values that may fail are read in key order, so that of two bad ones
+	// the error names the first in the alphabet, as it always has.
+	ev := &CallEnd{Cost: r.Int("cost"), Created: r.Time("created", time.UTC), Duration: r.Seconds("duration"),
+		Start: r.Time("start", time.UTC)}
+	ev.ID, ev.From, ev.To, ev.Direction = r.Text("id"), r.Phone("from"), r.Phone("to"), r.Text("direction")
+	ev.State = strings.TrimSpace(r.Text("state"))
+	actions, legs := r.Text("actions"), r.Text("legs")
+	required(r, "id", ev.ID)
+	if r.Err() != nil {
+		return nil, r.Err()
 	}
 	// actions and legs are JSON inside a form field. Text that is not
 	// JSON is kept verbatim in Extra rather than failing the whole call
 	// record: the call is over, and its cost and duration still count.
 	var verbatim []string
-	if w.Actions != "" {
-		if err := json.Unmarshal([]byte(w.Actions), &ev.Actions); err != nil {
+	if actions != "" {
+		if err := json.Unmarshal([]byte(actions), &ev.Actions); err != nil {
 			ev.Actions, verbatim = nil, append(verbatim, "actions")
 		}
 		for _, a := range ev.Actions {
 			restorePlus(a)
 		}
 	}
-	if w.Legs != "" {
-		var legs []wireLeg
-		if err := json.Unmarshal([]byte(w.Legs), &legs); err != nil {
+	if legs != "" {
+		var wl []wireLeg
+		if err := json.Unmarshal([]byte(legs), &wl); err != nil {
 			verbatim = append(verbatim, "legs")
 		} else {
-			for _, l := range legs {
+			for _, l := range wl {
 				ev.Legs = append(ev.Legs, Leg{From: tolerant.Phone(l.From), To: tolerant.Phone(l.To), State: l.State, Duration: time.Duration(l.Duration)})
 			}
 		}
 	}
-	ev.Extra = wire.Extra(v, callEndFields, nil)
+	ev.Extra = r.Extra()
 	for _, k := range verbatim {
 		if ev.Extra == nil {
 			ev.Extra = make(map[string]string, len(verbatim))
 		}
-		ev.Extra[k] = v.Get(k)
+		ev.Extra[k] = first(r.Fields(), k)
 	}
 	return ev, nil
+}
+
+// done returns ev, or no event and the reader's error.
+func done[E Event](ev E, r *field.Reader) (Event, error) {
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// required refuses the first of its key, value pairs whose value is empty.
+func required(r *field.Reader, kv ...string) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			r.Fail(kv[i], "", field.ErrMissing)
+			return
+		}
+	}
 }
 
 type wireLeg struct {
@@ -283,9 +239,9 @@ func restorePlus(m map[string]any) {
 }
 
 // hasImages reports whether any field is an MMS image.
-func hasImages(v url.Values) bool {
-	for k := range v {
-		if _, ok := imageIndex(k); ok {
+func hasImages(fields []field.Field) bool {
+	for _, f := range fields {
+		if _, ok := imageIndex(f.Key); ok {
 			return true
 		}
 	}
@@ -308,16 +264,18 @@ func imageIndex(k string) (int, bool) {
 	return n, err == nil
 }
 
-// images returns the non-empty image URLs in numeric order of their keys.
-func images(v url.Values) []string {
+// images returns the non-empty image URLs in numeric order of their keys,
+// marking them read (empty ones stay in Extra).
+func images(r *field.Reader, fields []field.Field) []string {
 	type img struct {
-		n   int
-		key string
+		n        int
+		key, url string
 	}
 	var found []img
-	for k := range v {
-		if n, ok := imageIndex(k); ok && v.Get(k) != "" {
-			found = append(found, img{n, k})
+	for _, f := range fields {
+		if n, ok := imageIndex(f.Key); ok && f.Value != "" {
+			found = append(found, img{n, f.Key, f.Value})
+			r.Use(f.Key)
 		}
 	}
 	sort.Slice(found, func(i, j int) bool {
@@ -328,7 +286,7 @@ func images(v url.Values) []string {
 	})
 	urls := make([]string, len(found))
 	for i, f := range found {
-		urls[i] = v.Get(f.key)
+		urls[i] = f.url
 	}
 	return urls
 }
@@ -346,59 +304,6 @@ func checkContentType(r *http.Request) error {
 }
 
 var errNotForm = fmt.Errorf("46elks sends application/x-www-form-urlencoded")
-
-// Tolerant field types: the only place where tolerance lives.
-
-// phone restores a '+' that arrived unescaped.
-type phone string
-
-// UnmarshalText implements encoding.TextUnmarshaler for gorilla/schema.
-func (p *phone) UnmarshalText(b []byte) error { *p = phone(tolerant.Phone(string(b))); return nil }
-
-// stamp reads every 46elks timestamp form, zone-less as UTC.
-type stamp time.Time
-
-// UnmarshalText implements encoding.TextUnmarshaler; empty is the zero time.
-func (s *stamp) UnmarshalText(b []byte) error {
-	if len(b) == 0 {
-		*s = stamp{}
-		return nil
-	}
-	t, err := tolerant.ParseTime(string(b), time.UTC)
-	*s = stamp(t)
-	return err
-}
-
-// secs reads whole seconds sent as a string; empty is zero, as absent is.
-type secs time.Duration
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (d *secs) UnmarshalText(b []byte) error {
-	if len(b) == 0 {
-		*d = 0
-		return nil
-	}
-	v, err := tolerant.Seconds(string(b))
-	*d = secs(v)
-	return err
-}
-
-// count reads an integer sent as a string; empty is zero, as absent is.
-type count int
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (c *count) UnmarshalText(b []byte) error {
-	if len(b) == 0 {
-		*c = 0
-		return nil
-	}
-	v, err := tolerant.Int(string(b))
-	if err == nil && int64(int(v)) != v {
-		err = tolerant.ErrRange
-	}
-	*c = count(v)
-	return err
-}
 
 // jsonSec reads seconds in JSON as a number or a string.
 type jsonSec time.Duration

@@ -98,7 +98,7 @@ const jsonType = "application/json"
 func (cb *Callbacks) delivery(ev Event, fallback *core.Answer) core.Delivery {
 	switch ev := ev.(type) {
 	case *SMS:
-		d := core.Delivery{Kind: "sms", Event: ev, Key: smsKey(ev)}
+		d := core.Delivery{Kind: "sms", Key: smsKey(ev)}
 		if cb.OnSMS != nil {
 			d.Handle = func(ctx context.Context) (core.Answer, error) {
 				reply, err := cb.OnSMS(ctx, ev)
@@ -119,7 +119,7 @@ func (cb *Callbacks) delivery(ev Event, fallback *core.Answer) core.Delivery {
 	case *CallEnd:
 		return acknowledge("call_end", ev, callEndKey(ev), cb.OnCallEnd)
 	case *CallEvent:
-		d := core.Delivery{Kind: "call", Event: ev, Fallback: fallback}
+		d := core.Delivery{Kind: "call", Fallback: fallback}
 		if cb.OnCall != nil {
 			d.Handle = func(ctx context.Context) (core.Answer, error) {
 				a, err := cb.OnCall(ctx, ev)
@@ -141,7 +141,7 @@ func (cb *Callbacks) delivery(ev Event, fallback *core.Answer) core.Delivery {
 
 // acknowledge binds an event whose answer is a plain 204.
 func acknowledge[E any](kind string, ev E, key string, fn func(context.Context, E) error) core.Delivery {
-	d := core.Delivery{Kind: kind, Event: ev, Key: key}
+	d := core.Delivery{Kind: kind, Key: key}
 	if fn != nil {
 		d.Handle = func(ctx context.Context) (core.Answer, error) { return ack, fn(ctx, ev) }
 	}

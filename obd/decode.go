@@ -23,9 +23,12 @@ import (
 
 const provider = "obd"
 
-// India is Mobtexting's zone, in which zone-less times ("2021-04-09
-// 16:27:39") are read unless a Decoder or WithLocation says otherwise.
-var India = time.FixedZone("IST", 5*3600+30*60)
+// India returns Mobtexting's zone, in which zone-less times ("2021-04-09
+// 16:27:39") are read unless WithLocation or Decoder.Location says
+// otherwise: India Standard Time, +05:30, which has no daylight saving.
+func India() *time.Location { return india }
+
+var india = time.FixedZone("IST", 5*3600+30*60)
 
 // Fields names the keys of a composed webhook: for each Report field, the
 // key your template uses for it ("call_id" for {{id}}, say). An empty entry
@@ -366,7 +369,7 @@ func (d *Decoder) DecodeValues(values map[string]string) (Event, error) {
 func (d *Decoder) report(f Fields, mapped []*string, values map[string]string) (*Report, error) {
 	loc := d.Location
 	if loc == nil {
-		loc = India
+		loc = india
 	}
 	get := func(k string) string { return strings.TrimSpace(values[k]) }
 	r := &Report{

@@ -72,7 +72,7 @@ func TestGolden(t *testing.T) {
 }
 
 func ist(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04:05", s, India)
+	t, err := time.ParseInLocation("2006-01-02 15:04:05", s, India())
 	if err != nil {
 		panic(err)
 	}

@@ -97,23 +97,23 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 			}
 			switch ev := ev.(type) {
 			case *Report:
-				dl := core.Delivery{Kind: "report", Event: ev, Key: reportKey(ev)}
+				dl := core.Delivery{Kind: "report", Key: reportKey(ev)}
 				if cb.OnReport != nil {
 					dl.Handle = func(ctx context.Context) (core.Answer, error) { return ok, cb.OnReport(ctx, ev) }
 				}
 				return dl, nil
 			case *Challenge:
 				if !hasKey {
-					return core.Delivery{Kind: "challenge, not answered: no WithChallengeKey", Event: ev}, nil
+					return core.Delivery{Kind: "challenge"}, nil
 				}
-				return core.Delivery{Kind: "challenge", Event: ev, Handle: func(context.Context) (core.Answer, error) {
+				return core.Delivery{Kind: "challenge", Handle: func(context.Context) (core.Answer, error) {
 					if !sameKey(keyHash, ev.ValidationKey) || (ev.Token != "" && !sameKey(keyHash, ev.Token)) {
 						return core.Answer{}, fmt.Errorf("%w: validation challenge with another key", telhook.ErrUnauthorized)
 					}
 					return challengeAnswer(ev.Challenge), nil
 				}}, nil
 			case *Unknown:
-				dl := core.Delivery{Kind: "unknown", Event: ev}
+				dl := core.Delivery{Kind: "unknown"}
 				if cb.OnUnknown != nil {
 					dl.Handle = func(ctx context.Context) (core.Answer, error) { return ok, cb.OnUnknown(ctx, ev) }
 				}

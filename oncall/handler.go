@@ -76,7 +76,7 @@ func (cb *Callbacks) delivery(ev Event) core.Delivery {
 
 // acknowledge binds an event whose answer is a plain 200.
 func acknowledge[E any](kind string, ev E, key string, fn func(context.Context, E) error) core.Delivery {
-	d := core.Delivery{Kind: kind, Event: ev, Key: key}
+	d := core.Delivery{Kind: kind, Key: key}
 	if fn != nil {
 		d.Handle = func(ctx context.Context) (core.Answer, error) { return ack, fn(ctx, ev) }
 	}

@@ -430,9 +430,9 @@ func WithExpectRecordings(expect bool) TrackerOption {
 	return func(t *Tracker) { t.expectRec = expect }
 }
 
-// WithClock replaces time.Now as the Tracker's clock (for tests). It is
+// withClock replaces time.Now as the Tracker's clock (for tests). It is
 // called with the Tracker's lock held, and must not go backwards.
-func WithClock(now func() time.Time) TrackerOption {
+func withClock(now func() time.Time) TrackerOption {
 	return func(t *Tracker) {
 		if now != nil {
 			t.now = now

@@ -21,7 +21,7 @@ func TestTrackerMillionCallsBounded(t *testing.T) {
 	emitted := 0
 	tr := NewTracker(func(Call) { emitted++ },
 		WithMaxOpenCalls(limit), WithSettle(time.Second), WithQuietPeriod(time.Minute),
-		WithClock(func() time.Time { return now }))
+		withClock(func() time.Time { return now }))
 	heapAt := func() uint64 {
 		runtime.GC()
 		var m runtime.MemStats

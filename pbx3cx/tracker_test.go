@@ -78,7 +78,7 @@ func (s *trackerSink) take() []Call {
 
 func newTestTracker(opts ...TrackerOption) (*Tracker, *trackerClock, *trackerSink) {
 	clock, sink := newTrackerClock(), &trackerSink{}
-	opts = append([]TrackerOption{WithClock(clock.Now), WithLate(sink.lateEvent)}, opts...)
+	opts = append([]TrackerOption{withClock(clock.Now), WithLate(sink.lateEvent)}, opts...)
 	return NewTracker(sink.emit, opts...), clock, sink
 }
 
@@ -1267,7 +1267,7 @@ func TestTrackerStore(t *testing.T) {
 
 func TestTrackerOptionDefaults(t *testing.T) {
 	tr := NewTracker(nil, WithSettle(-time.Second), WithQuietPeriod(0), WithMaxOpenCalls(0),
-		WithClock(nil), WithStore(nil), WithMaxCallBytes(0), WithMaxBytes(-1))
+		withClock(nil), WithStore(nil), WithMaxCallBytes(0), WithMaxBytes(-1))
 	if tr.settle != 0 || tr.quiet != defaultQuiet || tr.maxOpen != defaultMaxOpen || tr.now == nil || tr.store == nil ||
 		tr.maxCallBytes != defaultMaxCallBytes || tr.maxBytes != defaultMaxBytes {
 		t.Errorf("option defaults: %+v", tr)
@@ -1285,7 +1285,7 @@ func BenchmarkTrackerAdd(b *testing.B) {
 		flows = append(flows, trackerFlow(b, name))
 	}
 	clock := newTrackerClock()
-	tr := NewTracker(func(Call) {}, WithClock(clock.Now))
+	tr := NewTracker(func(Call) {}, withClock(clock.Now))
 	var batch []*Event
 	next, call := 0, 0
 	b.ReportAllocs()
@@ -1309,7 +1309,7 @@ func BenchmarkTrackerAdd(b *testing.B) {
 func BenchmarkTrackerSweep(b *testing.B) {
 	setup := func(b *testing.B, orphans int) (*Tracker, time.Time) {
 		clock := newTrackerClock()
-		tr := NewTracker(func(Call) {}, WithClock(clock.Now))
+		tr := NewTracker(func(Call) {}, withClock(clock.Now))
 		ring := trackerFlow(b, "05-ringgroup-answered")[:3] // rings and answer, no end
 		end := trackerFlow(b, "01-queue-answered")[4]       // an end nobody will adopt
 		for i := range 10000 {

@@ -47,10 +47,10 @@ func (t *target) floorHandler(calls *atomic.Uint64) http.Handler {
 			r := &obd.Report{Source: p.Source, Bridge: p.Bridge.String(), From: p.From.String(), To: p.To.String(),
 				MID: p.MID, Status: p.Status, RecordingURL: p.RecordingURL, WebhookID: p.WebhookID, FlowID: p.FlowID}
 			var err error
-			if r.StartAt, err = time.ParseInLocation(obdTimeLayout, p.StartAt, obd.India); err != nil {
+			if r.StartAt, err = time.ParseInLocation(obdTimeLayout, p.StartAt, obd.India()); err != nil {
 				return "", nil, err
 			}
-			if r.EndAt, err = time.ParseInLocation(obdTimeLayout, p.EndAt, obd.India); err != nil {
+			if r.EndAt, err = time.ParseInLocation(obdTimeLayout, p.EndAt, obd.India()); err != nil {
 				return "", nil, err
 			}
 			return "obd:" + r.MID, r, nil
@@ -133,7 +133,7 @@ func (t *target) coreHandler(calls *atomic.Uint64) http.Handler {
 				return core.Delivery{}, errors.New("short body")
 			}
 			id := string(body[at : at+idWidth])
-			return core.Delivery{Kind: "x", Event: &id, Key: core.Key("x", id),
+			return core.Delivery{Kind: "x", Key: core.Key("x", id),
 				Handle: func(ctx context.Context) (core.Answer, error) { return ack, callback(ctx, &id) }}, nil
 		},
 	}, config.Build([]config.Option{telhook.WithLogger(discard)}))

@@ -383,7 +383,7 @@ func callbackStage(ev any, status int, errs *stageErr) stage {
 
 //go:noinline
 func newDelivery(ev any, fn func(context.Context, any) error, ack answer) delivery {
-	d := delivery{Kind: "x", Event: ev}
+	d := delivery{Kind: "x"}
 	d.Handle = func(ctx context.Context) (answer, error) { return ack, fn(ctx, ev) }
 	return d
 }
@@ -464,7 +464,7 @@ func wholeStages(t *target, n int, errs *stageErr) []stage {
 		Decode: func(_ *http.Request, body []byte) (core.Delivery, error) {
 			seq++
 			ev := &seq
-			return core.Delivery{Kind: "x", Event: ev, Key: core.Key("x", strconv.Itoa(seq)),
+			return core.Delivery{Kind: "x", Key: core.Key("x", strconv.Itoa(seq)),
 				Handle: func(ctx context.Context) (core.Answer, error) { return ack, user(ctx, ev) }}, nil
 		},
 	}, config.Build([]config.Option{telhook.WithLogger(discard)}))

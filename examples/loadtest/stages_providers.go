@@ -316,9 +316,9 @@ func obdStages(t *target, errs *stageErr) ([]stage, any, error) {
 				r := &obd.Report{Source: values["source"], Bridge: values["bridge"], From: values["from"], To: values["to"],
 					MID: values["mid"], Status: values["status"], RecordingURL: values["recording_url"], WebhookID: values["webhook_id"]}
 				var err error
-				r.StartAt, err = time.ParseInLocation(obdTimeLayout, values["start_at"], obd.India)
+				r.StartAt, err = time.ParseInLocation(obdTimeLayout, values["start_at"], obd.India())
 				errs.check(err)
-				r.EndAt, err = time.ParseInLocation(obdTimeLayout, values["end_at"], obd.India)
+				r.EndAt, err = time.ParseInLocation(obdTimeLayout, values["end_at"], obd.India())
 				errs.check(err)
 				r.FlowID, err = strconv.Atoi(values["flow_id"])
 				errs.check(err)

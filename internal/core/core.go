@@ -35,8 +35,7 @@ type Answer struct {
 
 // Delivery is one decoded webhook, ready to be handed to the user.
 type Delivery struct {
-	Kind  string // short event name for logs: "sms", "call", "unknown"
-	Event any    // the decoded event, logged by kind only
+	Kind string // short event name for logs: "sms", "call", "unknown"
 	// Key identifies the webhook for de-duplication, unique within the
 	// provider; "" means this webhook is never de-duplicated.
 	Key string

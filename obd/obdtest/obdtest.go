@@ -27,7 +27,7 @@
 //  3. Every value is a JSON string, as in Mobtexting's examples, except
 //     flow_id, a JSON number in the standard report.
 //  4. Times are written as Mobtexting writes them, "2021-04-09 16:27:39":
-//     in India's zone (obd.India), to the second, with no zone; unixtime is
+//     in India's zone (obd.India()), to the second, with no zone; unixtime is
 //     whole seconds since 1970; durations are whole seconds. Anything finer
 //     is dropped. A handler configured with obd.WithLocation reads those
 //     times in its own zone, not India's.
@@ -213,7 +213,7 @@ func members(fn string, r *obd.Report, k obd.Fields, composed bool) []member {
 	}
 	stamp := func(field, key string, t time.Time) {
 		if !t.IsZero() {
-			ms = append(ms, member{field, key, t.In(obd.India).Format(layout)})
+			ms = append(ms, member{field, key, t.In(obd.India()).Format(layout)})
 		}
 	}
 	seconds := func(field, key string, d time.Duration) {

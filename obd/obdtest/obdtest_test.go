@@ -352,7 +352,7 @@ func (g *gen) number() string {
 // time is an instant at Mobtexting's precision, the second, in India.
 func (g *gen) time() time.Time {
 	base := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
-	return base.Add(time.Duration(g.r.Int64N(20*365*24*3600)) * time.Second).In(obd.India)
+	return base.Add(time.Duration(g.r.Int64N(20*365*24*3600)) * time.Second).In(obd.India())
 }
 
 func (g *gen) seconds() time.Duration { return time.Duration(g.r.IntN(100000)) * time.Second }

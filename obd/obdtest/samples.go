@@ -59,7 +59,7 @@ func Challenge() *obd.Challenge {
 
 // ist reads a time in Mobtexting's layout and zone.
 func ist(s string) time.Time {
-	t, err := time.ParseInLocation(layout, s, obd.India)
+	t, err := time.ParseInLocation(layout, s, obd.India())
 	if err != nil {
 		panic(fmt.Sprintf("obdtest: sample time %q: %v", s, err))
 	}
