@@ -52,7 +52,7 @@ func oncallEvent(t *testing.T, body string) oncall.Event {
 	return ev
 }
 
-var ist = obd.India
+var ist = obd.India()
 
 // TestStates checks DESIGN's fixed mappings, one case per rule.
 func TestStates(t *testing.T) {
