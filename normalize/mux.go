@@ -17,8 +17,8 @@ import (
 // Auto names the auto-detecting path in WithOptions.
 const Auto Provider = "auto"
 
-// MuxOption configures NewMux.
-type MuxOption func(*muxConfig)
+// MuxOption configures NewMux. Options apply in order.
+type MuxOption struct{ apply func(*muxConfig) }
 
 type muxConfig struct {
 	normalizer Normalizer
@@ -30,20 +30,22 @@ type muxConfig struct {
 
 // WithNormalizer sets the Normalizer events are mapped with (region for
 // national numbers, the 3CX zone).
-func WithNormalizer(n Normalizer) MuxOption { return func(c *muxConfig) { c.normalizer = n } }
+func WithNormalizer(n Normalizer) MuxOption {
+	return MuxOption{func(c *muxConfig) { c.normalizer = n }}
+}
 
 // WithSharedOptions applies opts to every path (a logger, a body limit).
 // Options given with WithOptions for one provider come after them, so they
 // win.
 func WithSharedOptions(opts ...telhook.Option) MuxOption {
-	return func(c *muxConfig) { c.shared = append(c.shared, opts...) }
+	return MuxOption{func(c *muxConfig) { c.shared = append(c.shared, opts...) }}
 }
 
 // WithOptions applies opts to one provider's path (its verifier above all:
 // every provider proves itself differently), or with Auto to the
 // auto-detecting path.
 func WithOptions(p Provider, opts ...telhook.Option) MuxOption {
-	return func(c *muxConfig) { c.per[p] = append(c.per[p], opts...) }
+	return MuxOption{func(c *muxConfig) { c.per[p] = append(c.per[p], opts...) }}
 }
 
 // WithElksCalls answers 46elks call hooks. fn runs after the mux's
@@ -51,13 +53,13 @@ func WithOptions(p Provider, opts ...telhook.Option) MuxOption {
 // answered with 204 (the call ends) unless elks.WithFallback is among the
 // 46elks options.
 func WithElksCalls(fn func(context.Context, *elks.CallEvent) (elks.Action, error)) MuxOption {
-	return func(c *muxConfig) { c.elksCall = fn }
+	return MuxOption{func(c *muxConfig) { c.elksCall = fn }}
 }
 
 // WithTracker feeds every 3CX event to t as well, whose emitted calls the
 // caller can hand to Normalizer.Normalize. The mux does not run t: call
 // t.Run yourself.
-func WithTracker(t *pbx3cx.Tracker) MuxOption { return func(c *muxConfig) { c.tracker = t } }
+func WithTracker(t *pbx3cx.Tracker) MuxOption { return MuxOption{func(c *muxConfig) { c.tracker = t }} }
 
 // NewMux returns one http.Handler that serves every provider, each at its
 // own path and with its own handler (verification, limits,
@@ -88,7 +90,9 @@ func WithTracker(t *pbx3cx.Tracker) MuxOption { return func(c *muxConfig) { c.tr
 func NewMux(fn func(context.Context, Event) error, opts ...MuxOption) http.Handler {
 	c := &muxConfig{per: map[Provider][]telhook.Option{}}
 	for _, o := range opts {
-		o(c)
+		if o.apply != nil {
+			o.apply(c)
+		}
 	}
 	hs := c.handlers(fn)
 	compose := c.obdCompose(fn)

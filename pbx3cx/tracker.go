@@ -365,14 +365,15 @@ func goneKey(id string) string {
 	return "\xff" + string(sum[:])
 }
 
-// TrackerOption configures a Tracker.
-type TrackerOption func(*Tracker)
+// TrackerOption configures a Tracker. Options apply in order; for a
+// setting given twice the last wins.
+type TrackerOption struct{ apply func(*Tracker) }
 
 // WithSettle sets how long a complete call waits, after its last event,
 // before Sweep emits it, so that late events still join it (default 2s;
 // negative is zero). An orphan must also be this quiet to be adopted.
 func WithSettle(d time.Duration) TrackerOption {
-	return func(t *Tracker) { t.settle = max(d, 0) }
+	return TrackerOption{func(t *Tracker) { t.settle = max(d, 0) }}
 }
 
 // WithQuietPeriod sets how long a call may go without events before Sweep
@@ -380,21 +381,21 @@ func WithSettle(d time.Duration) TrackerOption {
 // remembered to recognise late events (default 10m; zero or negative keeps
 // the default).
 func WithQuietPeriod(d time.Duration) TrackerOption {
-	return func(t *Tracker) {
+	return TrackerOption{func(t *Tracker) {
 		if d > 0 {
 			t.quiet = d
 		}
-	}
+	}}
 }
 
 // WithMaxOpenCalls caps the number of open calls, and of remembered ids of
 // emitted calls (default 10000; below 1 keeps the default).
 func WithMaxOpenCalls(n int) TrackerOption {
-	return func(t *Tracker) {
+	return TrackerOption{func(t *Tracker) {
 		if n > 0 {
 			t.maxOpen = n
 		}
-	}
+	}}
 }
 
 // WithMaxCallBytes caps the bytes the events of one open call take
@@ -402,11 +403,11 @@ func WithMaxOpenCalls(n int) TrackerOption {
 // default; above WithMaxBytes it is WithMaxBytes). A distinct event over it
 // is counted, not kept, and handed to the WithLate hook (see Tracker).
 func WithMaxCallBytes(n int64) TrackerOption {
-	return func(t *Tracker) {
+	return TrackerOption{func(t *Tracker) {
 		if n > 0 {
 			t.maxCallBytes = n
 		}
-	}
+	}}
 }
 
 // WithMaxBytes caps the bytes the events of all open calls take together
@@ -415,11 +416,11 @@ func WithMaxCallBytes(n int64) TrackerOption {
 // Tracker). It bounds the memory of the default store, with
 // WithMaxOpenCalls bounding the count.
 func WithMaxBytes(n int64) TrackerOption {
-	return func(t *Tracker) {
+	return TrackerOption{func(t *Tracker) {
 		if n > 0 {
 			t.maxBytes = n
 		}
-	}
+	}}
 }
 
 // WithExpectRecordings sets whether a call is complete only once every
@@ -427,26 +428,26 @@ func WithMaxBytes(n int64) TrackerOption {
 // the add-on does not record, so that calls are emitted at their settle
 // time rather than their quiet period.
 func WithExpectRecordings(expect bool) TrackerOption {
-	return func(t *Tracker) { t.expectRec = expect }
+	return TrackerOption{func(t *Tracker) { t.expectRec = expect }}
 }
 
 // withClock replaces time.Now as the Tracker's clock (for tests). It is
 // called with the Tracker's lock held, and must not go backwards.
 func withClock(now func() time.Time) TrackerOption {
-	return func(t *Tracker) {
+	return TrackerOption{func(t *Tracker) {
 		if now != nil {
 			t.now = now
 		}
-	}
+	}}
 }
 
 // WithStore keeps the events of open calls in s instead of in memory.
 func WithStore(s TrackerStore) TrackerOption {
-	return func(t *Tracker) {
+	return TrackerOption{func(t *Tracker) {
 		if s != nil {
 			t.store = s
 		}
-	}
+	}}
 }
 
 // WithLate sets a hook for the events no emitted Call will hold: late
@@ -457,7 +458,7 @@ func WithStore(s TrackerStore) TrackerOption {
 // is called like emit, with the event given to Add, or the Tracker's copy
 // of it when it was dropped while adopting an orphan.
 func WithLate(late func(*Event)) TrackerOption {
-	return func(t *Tracker) { t.late = late }
+	return TrackerOption{func(t *Tracker) { t.late = late }}
 }
 
 // NewTracker returns a Tracker that passes every call to emit (nil
@@ -482,8 +483,8 @@ func NewTracker(emit func(Call), opts ...TrackerOption) *Tracker {
 		gone:         make(map[string]time.Time),
 	}
 	for _, o := range opts {
-		if o != nil {
-			o(t)
+		if o.apply != nil {
+			o.apply(t)
 		}
 	}
 	t.maxCallBytes = min(t.maxCallBytes, t.maxBytes)
