@@ -12,7 +12,11 @@ import (
 // The options in this package apply to every provider; provider packages add
 // their own (elks.WithFallback, ...), so one variadic list configures a
 // handler. Options apply in order; for a setting given twice the last wins.
-type Option = config.Option
+type Option struct{ o config.Option }
+
+func init() {
+	config.Register(func(o config.Option) any { return Option{o} }, func(v any) config.Option { return v.(Option).o })
+}
 
 // DefaultMaxBodyBytes is the body limit of a handler without WithMaxBodyBytes.
 const DefaultMaxBodyBytes = config.DefaultMaxBodyBytes
@@ -22,28 +26,28 @@ const DefaultMaxBodyBytes = config.DefaultMaxBodyBytes
 // bytes were read. n <= 0 means DefaultMaxBodyBytes (64 KiB): there is no
 // way to read a body unbounded.
 func WithMaxBodyBytes(n int64) Option {
-	return config.New(func(c *config.Config) { c.MaxBodyBytes = n })
+	return Option{config.New(func(c *config.Config) { c.MaxBodyBytes = n })}
 }
 
 // WithVerifier makes the handler run v before anything of the request is
 // decoded; a refusal is answered with 401 and an empty body. Without it no
 // request is verified and the handler logs a warning when it is built.
 func WithVerifier(v Verifier) Option {
-	return config.New(func(c *config.Config) { c.Verifier = v })
+	return Option{config.New(func(c *config.Config) { c.Verifier = v })}
 }
 
 // WithLogger sets the structured logger (default slog.Default()). Failed and
 // unknown webhooks are logged at Warn, callback failures at Error, every
 // handled webhook at Debug.
 func WithLogger(l *slog.Logger) Option {
-	return config.New(func(c *config.Config) { c.Logger = l })
+	return Option{config.New(func(c *config.Config) { c.Logger = l })}
 }
 
 // WithDeduplicator replaces the handler's de-duplication. By default every
 // handler has its own NewMemoryDeduplicator(10000, 24*time.Hour); nil turns
 // de-duplication off.
 func WithDeduplicator(d Deduplicator) Option {
-	return config.New(func(c *config.Config) { c.Dedup, c.DedupSet = d, true })
+	return Option{config.New(func(c *config.Config) { c.Dedup, c.DedupSet = d, true })}
 }
 
 // WithErrorHandler replaces DefaultErrorHandler, which writes the answer for
@@ -51,7 +55,7 @@ func WithDeduplicator(d Deduplicator) Option {
 // ErrMethodNotAllowed, ErrUnauthorized, ErrTooLarge, ErrInFlight or ErrMalformed, or with
 // the error (or recovered panic) of a callback. It must write the response.
 func WithErrorHandler(fn func(http.ResponseWriter, *http.Request, error)) Option {
-	return config.New(func(c *config.Config) { c.ErrorHandler = fn })
+	return Option{config.New(func(c *config.Config) { c.ErrorHandler = fn })}
 }
 
 // DefaultErrorHandler answers a failed request the way every provider

@@ -42,7 +42,7 @@ var fallbackKey = config.NewKey[Action]("elks.WithFallback")
 // panics, returns an invalid action, or is not set. Without it such a call
 // hook gets a 500, and 46elks ends the call. The action is validated when
 // the handler is built: NewHandler panics on an invalid one.
-func WithFallback(a Action) telhook.Option { return fallbackKey.Option(a) }
+func WithFallback(a Action) telhook.Option { return config.Public[telhook.Option](fallbackKey.Option(a)) }
 
 // SourceIPs returns the addresses 46elks sends webhooks from, as published
 // on 46elks.com/docs/ip-addresses, for telhook.SourceIP:

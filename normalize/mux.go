@@ -136,7 +136,7 @@ var errUndetected = fmt.Errorf("normalize: cannot tell which provider sent this 
 // own, then a mark that the mux reports the path's verifier itself.
 func (c *muxConfig) options(p Provider) []telhook.Option {
 	o := append(append([]telhook.Option(nil), c.shared...), c.per[p]...)
-	return append(o, config.New(func(c *config.Config) { c.Mounted = true }))
+	return append(o, config.Public[telhook.Option](config.New(func(c *config.Config) { c.Mounted = true })))
 }
 
 // handlers builds one handler per provider.

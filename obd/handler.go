@@ -34,11 +34,11 @@ var (
 // WithFields makes the handler read a composed webhook whose keys are f
 // (empty entries keep Mobtexting's names). It also accepts GET and PUT, the
 // methods a composed webhook may use; without it only POST is accepted.
-func WithFields(f Fields) telhook.Option { return fieldsKey.Option(f) }
+func WithFields(f Fields) telhook.Option { return config.Public[telhook.Option](fieldsKey.Option(f)) }
 
 // WithLocation sets the zone in which zone-less times are read (default
 // India, +05:30).
-func WithLocation(loc *time.Location) telhook.Option { return locationKey.Option(loc) }
+func WithLocation(loc *time.Location) telhook.Option { return config.Public[telhook.Option](locationKey.Option(loc)) }
 
 // WithChallengeKey sets the validation key you gave Mobtexting when
 // creating the webhook. The handler then answers the one-time validation
@@ -56,7 +56,7 @@ func WithLocation(loc *time.Location) telhook.Option { return locationKey.Option
 // that AnyOf accepts through the bearer token, so the key never reaches a
 // Report's Extra fields or a log. A challenge accepted that way is then
 // checked by its validation_key alone.
-func WithChallengeKey(key string) telhook.Option { return challengeKey.Option(key) }
+func WithChallengeKey(key string) telhook.Option { return config.Public[telhook.Option](challengeKey.Option(key)) }
 
 // ok is Mobtexting's only success: "response codes other than 200 or 202
 // are ... considered as failed", so 201 and 204 would be failures.

@@ -136,5 +136,5 @@ func (t *target) coreHandler(calls *atomic.Uint64) http.Handler {
 			return core.Delivery{Kind: "x", Key: core.Key("x", id),
 				Handle: func(ctx context.Context) (core.Answer, error) { return ack, callback(ctx, &id) }}, nil
 		},
-	}, config.Build([]config.Option{telhook.WithLogger(discard)}))
+	}, config.Build([]telhook.Option{telhook.WithLogger(discard)}))
 }

@@ -467,7 +467,7 @@ func wholeStages(t *target, n int, errs *stageErr) []stage {
 			return core.Delivery{Kind: "x", Key: core.Key("x", strconv.Itoa(seq)),
 				Handle: func(ctx context.Context) (core.Answer, error) { return ack, user(ctx, ev) }}, nil
 		},
-	}, config.Build([]config.Option{telhook.WithLogger(discard)}))
+	}, config.Build([]telhook.Option{telhook.WithLogger(discard)}))
 	fillCore := serve(coreOnly)
 	for i := range min(config.DefaultDedupSize, 10*n) {
 		fillCore(i)

@@ -49,18 +49,35 @@ type Config struct {
 }
 
 // Option changes a Config. The zero Option does nothing.
+//
+// The root package's Option wraps one, so that its documentation shows an
+// opaque type rather than this package's; it registers how with Register
+// when it is initialised. Every package that builds or reads options
+// imports the root, so that is done before either happens.
 type Option struct{ apply func(*Config) }
+
+var (
+	toPublic   func(Option) any
+	fromPublic func(any) Option
+)
+
+// Register tells this package how to wrap an Option as the root package's
+// and unwrap it again. Only the root package calls it, once.
+func Register(wrap func(Option) any, unwrap func(any) Option) { toPublic, fromPublic = wrap, unwrap }
+
+// Public returns o as the root package's option type P (telhook.Option).
+func Public[P any](o Option) P { return toPublic(o).(P) }
 
 // New returns an Option that runs f on the Config being built.
 func New(f func(*Config)) Option { return Option{apply: f} }
 
-// Build applies opts in order to a Config with the defaults filled in for
+// Build applies opts, the root package's options, in order to a Config with the defaults filled in for
 // every setting left unset. It does not create a default deduplicator: the
 // handler core does, so that each handler gets its own.
-func Build(opts []Option) *Config {
+func Build[P any](opts []P) *Config {
 	c := &Config{}
-	for _, o := range opts {
-		if o.apply != nil {
+	for _, p := range opts {
+		if o := fromPublic(p); o.apply != nil {
 			o.apply(c)
 		}
 	}

@@ -122,7 +122,7 @@ func TestRetryAfterEveryFailureReachesCallback(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(name+"/"+tt.reason, func(t *testing.T) {
 				d := &deliveries{plan: []outcome{tt.first}}
-				h := New(spec(d.handle, nil), config.Build([]config.Option{
+				h := New(spec(d.handle, nil), config.Build([]telhook.Option{
 					telhook.WithLogger(slog.New(slog.DiscardHandler)), telhook.WithDeduplicator(newDedup())}))
 				got := []int{serveOnce(h, "k1"), serveOnce(h, "k1"), serveOnce(h, "k1")}
 				want := []int{tt.status, 200, 200}
@@ -145,7 +145,7 @@ func TestRetryRacingFirstDeliveryIsNotAcknowledged(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			d := &deliveries{plan: []outcome{fail}, entered: make(chan struct{}), gate: make(chan struct{})}
 			var gotErr error
-			h := New(spec(d.handle, nil), config.Build([]config.Option{
+			h := New(spec(d.handle, nil), config.Build([]telhook.Option{
 				telhook.WithLogger(slog.New(slog.DiscardHandler)), telhook.WithDeduplicator(newDedup()),
 				telhook.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
 					if errors.Is(err, telhook.ErrInFlight) {
@@ -180,7 +180,7 @@ func TestRetryRacingFirstDeliveryIsNotAcknowledged(t *testing.T) {
 // and its key kept, so a resend is a duplicate, not a second log line.
 func TestUnhandledKindKeepsKey(t *testing.T) {
 	var logs strings.Builder
-	h := New(spec(nil, nil), config.Build([]config.Option{telhook.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}))
+	h := New(spec(nil, nil), config.Build([]telhook.Option{telhook.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}))
 	got := []int{serveOnce(h, "k1"), serveOnce(h, "k1")}
 	if diff := cmp.Diff([]int{200, 200}, got); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
@@ -195,7 +195,7 @@ func TestUnhandledKindKeepsKey(t *testing.T) {
 func TestCallbackErrorLoggedAsCallbackFailure(t *testing.T) {
 	var logs strings.Builder
 	h := New(spec(func(context.Context) (Answer, error) { return Answer{}, errors.New("connect.busy: bad") }, nil),
-		config.Build([]config.Option{telhook.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}))
+		config.Build([]telhook.Option{telhook.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}))
 	serveOnce(h, "k1")
 	for _, want := range []string{"level=ERROR", "callback failed", "connect.busy: bad", "path=/"} {
 		if !strings.Contains(logs.String(), want) {

@@ -58,7 +58,7 @@ func TestCore(t *testing.T) {
 	tests := []struct {
 		name    string
 		spec    Spec
-		opts    []config.Option
+		opts    []telhook.Option
 		body    io.Reader
 		status  int
 		log     string
@@ -67,16 +67,16 @@ func TestCore(t *testing.T) {
 	}{
 		{"status 0 is the ack", spec(ok, nil), nil, strings.NewReader("k1"), 200, "", nil,
 			"a callback that sets no status answers the provider's acknowledgement"},
-		{"dedup backend down", spec(ok, nil), []config.Option{telhook.WithDeduplicator(&fakeDedup{seenErr: errors.New("redis down")})},
+		{"dedup backend down", spec(ok, nil), []telhook.Option{telhook.WithDeduplicator(&fakeDedup{seenErr: errors.New("redis down")})},
 			strings.NewReader("k1"), 200, "redis down", nil, "a failing deduplicator is logged and the webhook handled anyway"},
 		{"forget fails", spec(func(context.Context) (Answer, error) { return Answer{}, errors.New("cb failed") }, nil),
-			[]config.Option{telhook.WithDeduplicator(&fakeDedup{forgetErr: errors.New("cannot forget")})},
+			[]telhook.Option{telhook.WithDeduplicator(&fakeDedup{forgetErr: errors.New("cannot forget")})},
 			strings.NewReader("k1"), 500, "cannot forget", nil, "a deduplicator that cannot forget is logged: the retry may be dropped"},
 		{"body read fails", spec(ok, nil), nil, failingBody{}, 400, "connection reset", errConnReset,
 			"a body that breaks off mid-read is malformed, named for the provider; the cause is logged and reachable, not told"},
 		{"decoder returns a plain error", spec(ok, errors.New("odd")), nil, strings.NewReader("x"), 400, "odd", telhook.ErrMalformed,
 			"every decoding failure reaches the error handler as a DecodeError"},
-		{"custom verifier", spec(ok, nil), []config.Option{telhook.WithVerifier(verifierFunc(func(*http.Request) error { return errors.New("nope") }))},
+		{"custom verifier", spec(ok, nil), []telhook.Option{telhook.WithVerifier(verifierFunc(func(*http.Request) error { return errors.New("nope") }))},
 			strings.NewReader("x"), 401, "nope", telhook.ErrUnauthorized, "a verifier's own error still means 401"},
 		{"no callback", spec(nil, nil), nil, strings.NewReader("x"), 200, "no callback", nil,
 			"an unhandled kind is acknowledged and logged"},
@@ -85,7 +85,7 @@ func TestCore(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			var gotErr error
-			opts := append([]config.Option{
+			opts := append([]telhook.Option{
 				telhook.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
 				telhook.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
 					gotErr = err
@@ -123,7 +123,7 @@ func (f verifierFunc) Verify(r *http.Request) error { return f(r) }
 func TestCoreForgetsFailedKeys(t *testing.T) {
 	d := &fakeDedup{}
 	h := New(spec(func(context.Context) (Answer, error) { panic("boom") }, nil),
-		config.Build([]config.Option{telhook.WithLogger(slog.New(slog.DiscardHandler)), telhook.WithDeduplicator(d)}))
+		config.Build([]telhook.Option{telhook.WithLogger(slog.New(slog.DiscardHandler)), telhook.WithDeduplicator(d)}))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", strings.NewReader("k9")))
 	if rec.Code != 500 || len(d.forgot) != 1 || d.forgot[0] != "test:k9" {
@@ -135,7 +135,7 @@ func TestCoreForgetsFailedKeys(t *testing.T) {
 // turned into a 500.
 func TestCoreReraisesAbortHandler(t *testing.T) {
 	h := New(spec(func(context.Context) (Answer, error) { panic(http.ErrAbortHandler) }, nil),
-		config.Build([]config.Option{telhook.WithLogger(slog.New(slog.DiscardHandler))}))
+		config.Build([]telhook.Option{telhook.WithLogger(slog.New(slog.DiscardHandler))}))
 	defer func() {
 		if p := recover(); p != http.ErrAbortHandler {
 			t.Errorf("recover() = %v, want http.ErrAbortHandler", p)
@@ -146,7 +146,7 @@ func TestCoreReraisesAbortHandler(t *testing.T) {
 
 func TestCoreWarnsWithoutVerifier(t *testing.T) {
 	var logs bytes.Buffer
-	New(spec(nil, nil), config.Build([]config.Option{telhook.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}))
+	New(spec(nil, nil), config.Build([]telhook.Option{telhook.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}))
 	if !strings.Contains(logs.String(), "no verifier") {
 		t.Errorf("building a handler without a verifier logged nothing:\n%s", logs.String())
 	}
@@ -168,7 +168,7 @@ func TestReadBody(t *testing.T) {
 
 func BenchmarkCore(b *testing.B) {
 	h := New(spec(func(context.Context) (Answer, error) { return Answer{}, nil }, nil),
-		config.Build([]config.Option{telhook.WithLogger(slog.New(slog.DiscardHandler)), telhook.WithDeduplicator(nil)}))
+		config.Build([]telhook.Option{telhook.WithLogger(slog.New(slog.DiscardHandler)), telhook.WithDeduplicator(nil)}))
 	body := []byte("direction=incoming&id=sf8425555e5d8db61dda7a7b3f1b91bdb&from=%2B46706861004&to=%2B46706860000")
 	b.ReportAllocs()
 	for b.Loop() {
