@@ -1,9 +1,9 @@
 // Package config holds the settings a telhook handler is built from.
 //
-// It is a leaf package: the root package aliases [Option] as telhook.Option
-// and builds its With… functions on it, the handler core reads [Config], and
-// provider packages declare their own settings with [NewKey] without the
-// root knowing them.
+// It is a leaf package: the root package wraps [Option] in telhook.Option
+// (see Register) and builds its With… functions on it, the handler core
+// reads [Config], and provider packages declare their own settings with
+// [NewKey], made public with [Public], without the root knowing them.
 package config
 
 import (
