@@ -42,7 +42,9 @@ var fallbackKey = config.NewKey[Action]("elks.WithFallback")
 // panics, returns an invalid action, or is not set. Without it such a call
 // hook gets a 500, and 46elks ends the call. The action is validated when
 // the handler is built: NewHandler panics on an invalid one.
-func WithFallback(a Action) telhook.Option { return config.Public[telhook.Option](fallbackKey.Option(a)) }
+func WithFallback(a Action) telhook.Option {
+	return config.Public[telhook.Option](fallbackKey.Option(a))
+}
 
 // SourceIPs returns the addresses 46elks sends webhooks from, as published
 // on 46elks.com/docs/ip-addresses, for telhook.SourceIP:
@@ -111,13 +113,13 @@ func (cb *Callbacks) delivery(ev Event, fallback *core.Answer) core.Delivery {
 		}
 		return d
 	case *MMS:
-		return acknowledge("mms", ev, mmsKey(ev), cb.OnMMS)
+		return core.Acknowledge("mms", mmsKey(ev), ev, cb.OnMMS)
 	case *DeliveryReport:
-		return acknowledge("delivery_report", ev, dlrKey(ev), cb.OnDeliveryReport)
+		return core.Acknowledge("delivery_report", dlrKey(ev), ev, cb.OnDeliveryReport)
 	case *Recording:
-		return acknowledge("recording", ev, recordingKey(ev), cb.OnRecording)
+		return core.Acknowledge("recording", recordingKey(ev), ev, cb.OnRecording)
 	case *CallEnd:
-		return acknowledge("call_end", ev, callEndKey(ev), cb.OnCallEnd)
+		return core.Acknowledge("call_end", callEndKey(ev), ev, cb.OnCallEnd)
 	case *CallEvent:
 		d := core.Delivery{Kind: "call", Fallback: fallback}
 		if cb.OnCall != nil {
@@ -134,18 +136,9 @@ func (cb *Callbacks) delivery(ev Event, fallback *core.Answer) core.Delivery {
 		}
 		return d
 	case *Unknown:
-		return acknowledge("unknown", ev, "", cb.OnUnknown)
+		return core.Acknowledge("unknown", "", ev, cb.OnUnknown)
 	}
 	panic(fmt.Sprintf("elks: no delivery for %T", ev)) // unreachable: Event is sealed
-}
-
-// acknowledge binds an event whose answer is a plain 204.
-func acknowledge[E any](kind string, ev E, key string, fn func(context.Context, E) error) core.Delivery {
-	d := core.Delivery{Kind: kind, Key: key}
-	if fn != nil {
-		d.Handle = func(ctx context.Context) (core.Answer, error) { return ack, fn(ctx, ev) }
-	}
-	return d
 }
 
 // The keys below identify a webhook by everything a resend of it repeats:

@@ -38,7 +38,9 @@ func WithFields(f Fields) telhook.Option { return config.Public[telhook.Option](
 
 // WithLocation sets the zone in which zone-less times are read (default
 // India, +05:30).
-func WithLocation(loc *time.Location) telhook.Option { return config.Public[telhook.Option](locationKey.Option(loc)) }
+func WithLocation(loc *time.Location) telhook.Option {
+	return config.Public[telhook.Option](locationKey.Option(loc))
+}
 
 // WithChallengeKey sets the validation key you gave Mobtexting when
 // creating the webhook. The handler then answers the one-time validation
@@ -56,7 +58,9 @@ func WithLocation(loc *time.Location) telhook.Option { return config.Public[telh
 // that AnyOf accepts through the bearer token, so the key never reaches a
 // Report's Extra fields or a log. A challenge accepted that way is then
 // checked by its validation_key alone.
-func WithChallengeKey(key string) telhook.Option { return config.Public[telhook.Option](challengeKey.Option(key)) }
+func WithChallengeKey(key string) telhook.Option {
+	return config.Public[telhook.Option](challengeKey.Option(key))
+}
 
 // ok is Mobtexting's only success: "response codes other than 200 or 202
 // are ... considered as failed", so 201 and 204 would be failures.
@@ -97,11 +101,7 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 			}
 			switch ev := ev.(type) {
 			case *Report:
-				dl := core.Delivery{Kind: "report", Key: reportKey(ev)}
-				if cb.OnReport != nil {
-					dl.Handle = func(ctx context.Context) (core.Answer, error) { return ok, cb.OnReport(ctx, ev) }
-				}
-				return dl, nil
+				return core.Acknowledge("report", reportKey(ev), ev, cb.OnReport), nil
 			case *Challenge:
 				if !hasKey {
 					return core.Delivery{Kind: "challenge"}, nil
@@ -113,11 +113,7 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 					return challengeAnswer(ev.Challenge), nil
 				}}, nil
 			case *Unknown:
-				dl := core.Delivery{Kind: "unknown"}
-				if cb.OnUnknown != nil {
-					dl.Handle = func(ctx context.Context) (core.Answer, error) { return ok, cb.OnUnknown(ctx, ev) }
-				}
-				return dl, nil
+				return core.Acknowledge("unknown", "", ev, cb.OnUnknown), nil
 			}
 			panic(fmt.Sprintf("obd: no delivery for %T", ev)) // unreachable: Event is sealed
 		},

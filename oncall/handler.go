@@ -65,22 +65,13 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 func (cb *Callbacks) delivery(ev Event) core.Delivery {
 	switch ev := ev.(type) {
 	case *CallEvent:
-		return acknowledge("call_event", ev, callKey(ev), cb.OnCallEvent)
+		return core.Acknowledge("call_event", callKey(ev), ev, cb.OnCallEvent)
 	case *PostCall:
-		return acknowledge("post_call", ev, postKey(ev), cb.OnPostCall)
+		return core.Acknowledge("post_call", postKey(ev), ev, cb.OnPostCall)
 	case *Unknown:
-		return acknowledge("unknown", ev, "", cb.OnUnknown)
+		return core.Acknowledge("unknown", "", ev, cb.OnUnknown)
 	}
 	panic(fmt.Sprintf("oncall: no delivery for %T", ev)) // unreachable: Event is sealed
-}
-
-// acknowledge binds an event whose answer is a plain 200.
-func acknowledge[E any](kind string, ev E, key string, fn func(context.Context, E) error) core.Delivery {
-	d := core.Delivery{Kind: kind, Key: key}
-	if fn != nil {
-		d.Handle = func(ctx context.Context) (core.Answer, error) { return ack, fn(ctx, ev) }
-	}
-	return d
 }
 
 // callKey identifies a CallEvent by everything a resend repeats: the call,

@@ -58,11 +58,7 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 			if unknown {
 				fn, kind = cb.OnUnknown, "unknown"
 			}
-			d := core.Delivery{Kind: kind, Key: dedupKey(ev)}
-			if fn != nil {
-				d.Handle = func(ctx context.Context) (core.Answer, error) { return ack, fn(ctx, ev) }
-			}
-			return d, nil
+			return core.Acknowledge(kind, dedupKey(ev), ev, fn), nil
 		},
 	}, config.Build(opts))
 }

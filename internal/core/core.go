@@ -463,3 +463,14 @@ func (s *seenClaimer) Release(ctx context.Context, key string, handled bool) err
 	}
 	return nil
 }
+
+// Acknowledge binds ev to fn, a callback whose success is answered with the
+// Spec's Ack; a nil fn leaves the webhook unhandled (acknowledged and
+// logged). Every provider's plain callbacks are bound with it.
+func Acknowledge[E any](kind, key string, ev E, fn func(context.Context, E) error) Delivery {
+	d := Delivery{Kind: kind, Key: key}
+	if fn != nil {
+		d.Handle = func(ctx context.Context) (Answer, error) { return Answer{}, fn(ctx, ev) }
+	}
+	return d
+}
