@@ -9,7 +9,7 @@ import (
 
 	"github.com/telhook/telhook/elks"
 	"github.com/telhook/telhook/internal/core"
-	"github.com/telhook/telhook/internal/jsonobj"
+	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/obd"
 	"github.com/telhook/telhook/oncall"
 	"github.com/telhook/telhook/pbx3cx"
@@ -142,13 +142,13 @@ func formKeys(s string) map[string]bool {
 }
 
 func detectJSON(b []byte) (Provider, bool) {
-	members, err := jsonobj.Parse(b)
+	fields, err := field.JSON("normalize", b, make([]field.Field, 0, 16))
 	if err != nil {
 		return "", false
 	}
-	keys := make(map[string]bool, len(members))
-	for _, m := range members {
-		keys[strings.ToLower(string(m.Key))] = true
+	keys := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		keys[strings.ToLower(f.Key)] = true
 	}
 	var found []Provider
 	if keys["uuid"] && anyKey(keys, "event_type", "event_time", "disposition", "charge", "per_minute") {
