@@ -33,11 +33,14 @@
 // # Numbers
 //
 // Number turns what providers send into E.164 where that can be derived
-// (a country code without '+', a national number with a known region) and
-// leaves everything else exactly as sent: extensions, masked numbers such
-// as "91806828XXXX", sender names such as "TestElk". It is built on
-// github.com/nyaruka/phonenumbers, which would turn letters into keypad
-// digits: text with letters never reaches it.
+// (a country code without '+', a national number with a known region,
+// either as people type it: "070-123 45 67", "(765) 388-9567", "0046 70
+// 123 45 67") and leaves everything else exactly as sent: extensions,
+// masked numbers such as "91806828XXXX", sender names such as "TestElk".
+// It is built on github.com/nyaruka/phonenumbers, which would turn letters
+// into keypad digits: text with letters never reaches it. A 3CX DID that
+// is a rule name ("DID-420222000320") stays as sent in Call.To: it names
+// the rule that routed the call, not a number.
 //
 // # One handler for all
 //

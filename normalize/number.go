@@ -13,16 +13,24 @@ import (
 //	"+46723175800"                 already E.164: kept
 //	"46723175800", "420774852629"  a country code without '+': "+46723175800", "+420774852629"
 //	"05552221133" with region TR   a national number: "+905552221133"
+//	"070-123 45 67" with SE,       as people and PBXs type them: the separators
+//	"+46 70 123 45 67",            (spaces, '-', '.', '(', ')') are dropped and
+//	"0046 70 123 45 67",           a leading "00" is read as '+' before the
+//	"(765) 388-9567" with US       rules above: "+46701234567", "+17653889567"
 //	"202", "800"                   an extension: kept
-//	"91806828XXXX", "TestElk",     letters: kept exactly (phonenumbers would
-//	"MAKECALL"                     turn them into keypad digits)
+//	"91806828XXXX", "TestElk",     a letter or mask character anywhere: kept
+//	"MAKECALL", "1-800-FLOWERS"    exactly (phonenumbers would turn letters
+//	                               into keypad digits)
 //	"0701234567" with no region    national, with no region to read it in: kept
+//	"DID-420222000320"             a 3CX DID rule name (a word and digits): kept
 //	"123456789012345678901"        over 20 digits, or over 32 bytes: longer
 //	                               than any phone number (E.164 allows 15
 //	                               digits): kept, never parsed
 //
 // region is an ISO 3166 code ("SE", "TR", "IN"), or "" for none. A number
-// is only rewritten when the result is a valid number of its country.
+// is only rewritten when the result is a valid number of its country,
+// except one sent with '+' and nothing else but digits, which is kept as
+// sent, valid or not.
 //
 // Answers are cached, and the cache is bounded in bytes, not only in
 // entries: only texts of at most 32 bytes read in a region code of at most
@@ -33,30 +41,73 @@ func Number(raw, region string) string {
 	if s == "" || len(s) > maxNumberBytes {
 		return s
 	}
-	digits := s
-	plus := strings.HasPrefix(s, "+")
-	if plus {
-		digits = s[1:]
+	digits, plus, typed, ok := numberDigits(s)
+	if !ok || len(digits) > maxNumberDigits {
+		return s // letters, masks, anything else: never parsed
 	}
-	for i := 0; i < len(digits); i++ {
-		if c := digits[i]; c < '0' || c > '9' {
-			return s // letters, masks, separators: never parsed
-		}
+	if plus && !typed {
+		return s // E.164 already
 	}
-	if plus || len(digits) < 7 || len(digits) > maxNumberDigits { // E.164 already, an extension, or no phone number
+	if !plus && len(digits) < 7 { // an extension
 		return s
 	}
 	region = strings.ToUpper(region)
 	if len(region) > maxRegionBytes { // no region code: nothing worth caching
-		return parse(s, digits, region)
+		return derive(s, digits, region, plus)
 	}
 	key := region + "|" + s
 	if e, ok := cache.get(key); ok {
 		return e
 	}
-	e := strings.Clone(parse(s, digits, region))
+	e := strings.Clone(derive(s, digits, region, plus))
 	cache.put(key, e)
 	return e
+}
+
+// numberDigits returns the digits of s, a number as typed: digits and the
+// separators " -.()", after a leading '+' or "00" (plus). typed is true
+// when s holds anything but digits after its '+'. ok is false when s holds
+// anything else, a letter or a mask character.
+func numberDigits(s string) (digits string, plus, typed, ok bool) {
+	rest := s
+	switch {
+	case strings.HasPrefix(rest, "+"):
+		plus, rest = true, rest[1:]
+	case strings.HasPrefix(rest, "00"):
+		plus, typed, rest = true, true, rest[2:]
+	}
+	var b []byte
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c >= '0' && c <= '9':
+			if b != nil {
+				b = append(b, c)
+			}
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+			if b == nil {
+				b = append(make([]byte, 0, len(rest)), rest[:i]...)
+			}
+			typed = true
+		default:
+			return "", false, false, false
+		}
+	}
+	if b != nil {
+		return string(b), plus, typed, true
+	}
+	return rest, plus, typed, rest != ""
+}
+
+// derive returns the E.164 form of digits, a number sent as s (plus: after
+// a '+' or "00"), or s.
+func derive(s, digits, region string, plus bool) string {
+	if plus {
+		if e, ok := valid("+"+digits, ""); ok {
+			return e
+		}
+		return s
+	}
+	return parse(s, digits, region)
 }
 
 // The bounds of what Number parses and caches. E.164 numbers have at most

@@ -35,6 +35,21 @@ func TestNumber(t *testing.T) {
 		{"46723175800", "SWEDEN", "+46723175800", "a country code without '+', whatever the region"},
 		{"123456789012345678901", "", "123456789012345678901", "21 digits: longer than any phone number, as sent"},
 		{strings.Repeat("4", 60<<10), "SE", strings.Repeat("4", 60<<10), "a 60 KB CallerID: as sent"},
+		{"070-123 45 67", "SE", "+46701234567", "a Swedish mobile as people type it"},
+		{"+46 70 123 45 67", "", "+46701234567", "E.164 with spaces"},
+		{"0046 70 123 45 67", "", "+46701234567", "00 is the international prefix"},
+		{"0046701234567", "", "+46701234567", "00 without separators"},
+		{"(765) 388-9567", "US", "+17653889567", "a US number as typed"},
+		{"0555 222 11 33", "TR", "+905552221133", "a Turkish number as typed"},
+		{"765.388.9567", "US", "+17653889567", "dots"},
+		{"1-800-FLOWERS", "US", "1-800-FLOWERS", "letters: as sent, never keypad digits"},
+		{"9180 6828 XXXX", "IN", "9180 6828 XXXX", "a mask with spaces: as sent"},
+		{"+46 70 12X", "", "+46 70 12X", "a mask after '+': as sent"},
+		{"+46 12", "", "+46 12", "typed with '+' but no valid number: as sent"},
+		{"20-2", "", "20-2", "an extension typed with a dash: as sent"},
+		{"(0)", "SE", "(0)", "separators and too few digits"},
+		{"- -", "SE", "- -", "no digits at all"},
+		{"+", "", "+", "a lone '+'"},
 	}
 	for _, tt := range tests {
 		if got := Number(tt.raw, tt.region); got != tt.want {
