@@ -102,12 +102,24 @@ func first(fields []field.Field, key string) string {
 // checked after the rest, so that a value that cannot be read is reported
 // before a field that is missing.
 
+// decodeSMS reads an incoming SMS, and the replies 46elks' Conversations
+// posts to a reply_url: those carry the id as "sms_id" (46elks' own table
+// says "id"; both are read) and may carry no "to", so that To is empty.
 func decodeSMS(r *field.Reader) (Event, error) {
-	ev := &SMS{ID: r.Text("id"), From: r.Phone("from"), To: r.Phone("to"), Message: r.Text("message"),
+	ev := &SMS{ID: smsID(r), From: r.Phone("from"), To: r.Phone("to"), Message: r.Text("message"),
 		Direction: r.Text("direction"), Created: r.Time("created", time.UTC)}
-	required(r, "id", ev.ID, "from", ev.From, "to", ev.To)
+	required(r, "id", ev.ID, "from", ev.From)
 	ev.Extra = r.Extra()
 	return done(ev, r)
+}
+
+// smsID reads "id", or "sms_id" when "id" is absent or empty.
+func smsID(r *field.Reader) string {
+	id := r.Text("id")
+	if id == "" && r.Err() == nil {
+		id = r.Text("sms_id")
+	}
+	return id
 }
 
 func decodeMMS(r *field.Reader, fields []field.Field) (Event, error) {

@@ -6,11 +6,13 @@ import "time"
 // *CallEvent, *Recording, *CallEnd, or *Unknown. The set is closed.
 type Event interface{ isEvent() }
 
-// SMS is an incoming text message (the number's sms_url).
+// SMS is an incoming text message (the number's sms_url), or a reply to a
+// Conversations question (its reply_url), which 46elks sends with its id as
+// "sms_id" and without "to".
 type SMS struct {
-	ID        string    // "s" + 32 hex digits, usually
+	ID        string    // "s" + 32 hex digits, usually ("id", or "sms_id" in a Conversations reply)
 	From      string    // E.164, or an alphanumeric sender id such as "TestElk"
-	To        string    // E.164: your 46elks number
+	To        string    // E.164: your 46elks number; "" in a Conversations reply, which does not say
 	Message   string    // the text, UTF-8; may be empty
 	Direction string    // "incoming"; "" when not sent (46elks' Swagger omits it)
 	Created   time.Time // UTC; zero when not sent

@@ -502,3 +502,24 @@ func smsRequest(i int) *http.Request {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req
 }
+
+// TestConversationsReplyAccepted: 46elks' Conversations posts replies
+// with the id as sms_id and no "to"; they reach OnSMS (a 400 would make
+// 46elks retry for hours, then lose the reply).
+func TestConversationsReplyAccepted(t *testing.T) {
+	for _, name := range []string{"conversations-reply-docs", "conversations-reply-table"} {
+		var got *SMS
+		srv := serve(t, Callbacks{OnSMS: func(_ context.Context, ev *SMS) (Reply, error) { got = ev; return Reply{}, nil }})
+		status, _, _, _ := post(t, srv.URL, fixture(t, name))
+		want, err := Decode(fixture(t, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if status != 204 || got == nil || got.ID == "" || got.From == "" {
+			t.Fatalf("%s: status %d, callback got %+v; want 204 and the SMS", name, status, got)
+		}
+		if diff := cmp.Diff(want, Event(got)); diff != "" {
+			t.Errorf("%s (-decoded +callback):\n%s", name, diff)
+		}
+	}
+}
