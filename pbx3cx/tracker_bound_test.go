@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/telhook/telhook/internal/testfix"
 )
 
 // TestTrackerMillionCallsBounded feeds one million calls (ringing, then
@@ -13,9 +15,7 @@ import (
 // exactly once, and the heap after a million calls is no bigger than after
 // the first hundred thousand (give or take the runtime's slack).
 func TestTrackerMillionCallsBounded(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a million calls: not in -short")
-	}
+	testfix.SkipUnlessLong(t)
 	const calls, limit = 1_000_000, 10_000
 	now := time.Date(2023, 3, 7, 0, 0, 0, 0, time.UTC)
 	emitted := 0

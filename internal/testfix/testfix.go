@@ -162,3 +162,20 @@ func PostRetrying(url, contentType string, body []byte) (int, error) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// LongEnv is the environment variable that turns on the long runs (a
+// million tracked calls, 100,000-call bounds): TELHOOK_LONG=1 go test ./...
+// CI sets it; the README's test command does not, so that it finishes in
+// well under 90 seconds on a 2-core machine.
+const LongEnv = "TELHOOK_LONG"
+
+// Long reports whether long runs are on.
+func Long() bool { return os.Getenv(LongEnv) != "" }
+
+// SkipUnlessLong skips a test that is only run with TELHOOK_LONG set.
+func SkipUnlessLong(t testing.TB) {
+	t.Helper()
+	if !Long() {
+		t.Skipf("a long run: set %s=1 to run it (CI does)", LongEnv)
+	}
+}
