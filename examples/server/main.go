@@ -58,25 +58,39 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var s settings
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8080"
+	addr := ":8080"
+	if port := os.Getenv("PORT"); port != "" {
+		addr = ":" + port
 	}
-	env := os.Getenv
-	fs.StringVar(&s.addr, "addr", ":"+port, "listen address (default :$PORT, or :8080)")
-	fs.StringVar(&s.region, "region", env("REGION"), "region national numbers are read in, e.g. SE or TR ($REGION)")
-	fs.StringVar(&s.zone, "pbx3cx-zone", env("PBX3CX_ZONE"), "the 3CX PBX's time zone, e.g. Europe/Istanbul ($PBX3CX_ZONE; default UTC)")
-	fs.StringVar(&s.elksUser, "elks-user", env("ELKS_USER"), "46elks: Basic auth user in the webhook URL ($ELKS_USER)")
-	fs.StringVar(&s.elksPass, "elks-pass", env("ELKS_PASS"), "46elks: Basic auth password ($ELKS_PASS)")
-	fs.StringVar(&s.elksKey, "elks-key", env("ELKS_KEY"), "46elks: secret ?key= query parameter ($ELKS_KEY)")
+	// Flags read from the environment take it after parsing, not as their
+	// default, so that -h never prints a secret.
+	fromEnv := map[*string]string{}
+	str := func(p *string, name, env, usage string) {
+		fs.StringVar(p, name, "", usage+" ($"+env+")")
+		fromEnv[p] = env
+	}
+	fs.StringVar(&s.addr, "addr", addr, "listen address ($PORT sets the port)")
+	str(&s.region, "region", "REGION", "region national numbers are read in, e.g. SE or TR")
+	str(&s.zone, "pbx3cx-zone", "PBX3CX_ZONE", "the 3CX PBX's time zone, e.g. Europe/Istanbul; UTC when unset")
+	str(&s.elksUser, "elks-user", "ELKS_USER", "46elks: Basic auth user in the webhook URL")
+	str(&s.elksPass, "elks-pass", "ELKS_PASS", "46elks: Basic auth password")
+	str(&s.elksKey, "elks-key", "ELKS_KEY", "46elks: secret ?key= query parameter")
 	fs.BoolVar(&s.elksSourceIP, "elks-source-ip", false, "46elks: accept only 46elks' published addresses")
-	fs.StringVar(&s.elksConnect, "elks-connect", "", "46elks: connect incoming calls to this E.164 number (default: hang up)")
-	fs.StringVar(&s.obdSecret, "obd-secret", env("OBD_SECRET"), "Mobtexting: the webhook's bearer secret ($OBD_SECRET)")
-	fs.StringVar(&s.obdChallengeKey, "obd-challenge-key", env("OBD_CHALLENGE_KEY"), "Mobtexting: validation key to answer the challenge with ($OBD_CHALLENGE_KEY)")
-	fs.StringVar(&s.pbxKey, "pbx3cx-key", env("PBX3CX_KEY"), "3CX: secret ?key= in WEBHOOK_URL ($PBX3CX_KEY)")
-	fs.StringVar(&s.oncallKey, "oncall-token", env("ONCALL_TOKEN"), "Wavix: secret ?token= in the callback URL ($ONCALL_TOKEN)")
+	fs.StringVar(&s.elksConnect, "elks-connect", "", "46elks: connect incoming calls to this E.164 number; hang up when unset")
+	str(&s.obdSecret, "obd-secret", "OBD_SECRET", "Mobtexting: the webhook's bearer secret")
+	str(&s.obdChallengeKey, "obd-challenge-key", "OBD_CHALLENGE_KEY", "Mobtexting: validation key to answer the challenge with")
+	str(&s.pbxKey, "pbx3cx-key", "PBX3CX_KEY", "3CX: secret ?key= in WEBHOOK_URL")
+	str(&s.oncallKey, "oncall-token", "ONCALL_TOKEN", "Wavix: secret ?token= in the callback URL")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h asked for the usage, which is printed: not a failure
+		}
 		return err
+	}
+	for p, env := range fromEnv {
+		if *p == "" {
+			*p = os.Getenv(env)
+		}
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
@@ -108,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String(), "paths", []string{"/elks", "/obd", "/obd/compose", "/pbx3cx", "/oncall", "/auto"})
+	logger.Info("listening", "addr", ln.Addr().String(), "paths", []string{"/elks", "/obd", "/obd/compose", "/pbx3cx", "/oncall", "/auto", "/healthz"})
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

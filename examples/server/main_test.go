@@ -284,3 +284,25 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("healthz %d %q", resp.StatusCode, b)
 	}
 }
+
+// TestHelp: -h prints the usage and is no failure; each default is
+// printed once, and no secret from the environment is.
+func TestHelp(t *testing.T) {
+	t.Setenv("ELKS_KEY", "s3cret-from-env")
+	var usage bytes.Buffer
+	if err := run(t.Context(), []string{"-h"}, io.Discard, &usage, nil); err != nil {
+		t.Fatalf("run -h = %v, want nil (exit 0)", err)
+	}
+	u := usage.String()
+	if strings.Contains(u, "s3cret-from-env") {
+		t.Errorf("-h prints a secret from the environment:\n%s", u)
+	}
+	if n := strings.Count(u, "default"); n != 1 || !strings.Contains(u, `(default ":8080")`) {
+		t.Errorf("-h prints %d defaults, want the listen address's once:\n%s", n, u)
+	}
+	for _, flag := range []string{"-addr", "-region", "-elks-key", "-obd-secret", "-pbx3cx-key", "-oncall-token"} {
+		if !strings.Contains(u, flag) {
+			t.Errorf("-h does not list %s", flag)
+		}
+	}
+}
