@@ -25,14 +25,18 @@
 //
 //	[ 12/180] elks/sms-docs.form  POST /elks  -> 204 (1.2ms)
 //
-// and a summary ends the run:
+// with the status the fixture expects from a receiver configured as
+// examples/server is by default (what testdata/normalized records: a bad-*
+// fixture answered 400 is right, a malformed body that the provider's
+// decoder repairs answered 2xx is right too), and a summary ends the run:
 //
-//	180 sent: 150 2xx, 28 4xx, 2 5xx, 0 errors
+//	180 sent: 150 2xx, 28 4xx, 2 5xx, 0 errors, 0 differ from expected
 //
 // (3xx and other classes are counted too when there are any.) Redirects are
-// not followed: a 3xx is shown as answered. The exit status is
-// 0 when every request got an answer, whatever its status, and 1 when one
-// did not (connection refused, timeout) or on bad flags or arguments.
+// not followed: a 3xx is shown as answered. The exit status is 0 when every
+// request got the answer its fixture expects, and 1 when one got another
+// (with -check=false: any answer will do), when one got none (connection
+// refused, timeout), or on bad flags or arguments.
 //
 // Flags:
 //
@@ -45,6 +49,10 @@
 //	-delay     pause between requests (default 0)
 //	-timeout   limit for each request (default 10s)
 //	-v         print each response's body (its first 200 bytes)
+//	-check     compare each status with the fixture's expected one (default
+//	           true)
+//	-bearer    a token sent as "Authorization: Bearer …" with every request
+//	           (the receiver's -obd-secret)
 package main
 
 import (
@@ -77,10 +85,10 @@ func main() {
 }
 
 type settings struct {
-	url, testdata  string
-	delay, timeout time.Duration
-	verbose        bool
-	patterns       []string
+	url, testdata, bearer string
+	delay, timeout        time.Duration
+	verbose, check        bool
+	patterns              []string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -95,6 +103,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(reqs) == 0 {
 		return fmt.Errorf("no fixtures in %s", s.testdata)
 	}
+	var expected map[string]int
+	if s.check {
+		if expected, err = replay.Expected(s.testdata); err != nil {
+			return err
+		}
+	}
+	if s.bearer != "" {
+		for i := range reqs {
+			h := reqs[i].Header.Clone()
+			if h == nil {
+				h = http.Header{}
+			}
+			h.Set("Authorization", "Bearer "+s.bearer)
+			reqs[i].Header = h
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -102,7 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Timeout:       s.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	p := newPrinter(stdout, reqs, s.verbose)
+	p := newPrinter(stdout, reqs, s.verbose, expected)
 	var results []replay.Result
 	for i, r := range reqs {
 		if i > 0 && s.delay > 0 {
@@ -117,12 +141,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			break
 		}
 	}
-	failed := p.summary(results)
+	failed, differ := p.summary(results)
 	switch {
 	case err != nil:
 		return fmt.Errorf("stopped after %d of %d requests: %w", len(results), len(reqs), err)
 	case failed > 0:
 		return fmt.Errorf("%d of %d requests got no answer", failed, len(reqs))
+	case differ > 0:
+		return fmt.Errorf("%d of %d answers differ from the status their fixture expects", differ, len(reqs))
 	}
 	return nil
 }
@@ -140,6 +166,8 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.DurationVar(&s.delay, "delay", 0, "pause between requests")
 	fs.DurationVar(&s.timeout, "timeout", 10*time.Second, "limit for each request")
 	fs.BoolVar(&s.verbose, "v", false, "print each response's body")
+	fs.BoolVar(&s.check, "check", true, "compare each status with the one the fixture expects (testdata/normalized)")
+	fs.StringVar(&s.bearer, "bearer", "", "send `TOKEN` as a bearer token with every request (the receiver's -obd-secret)")
 
 	// Flags may come after the patterns too: parse up to each pattern,
 	// take it, and go on, until the arguments or a "--" run out.
@@ -238,10 +266,11 @@ type printer struct {
 	total, n                 int
 	counter, fixture, target int // column widths
 	verbose                  bool
+	expected                 map[string]int // nil: no check
 }
 
-func newPrinter(w io.Writer, reqs []replay.Request, verbose bool) *printer {
-	p := &printer{w: w, total: len(reqs), counter: len(strconv.Itoa(len(reqs))), verbose: verbose}
+func newPrinter(w io.Writer, reqs []replay.Request, verbose bool, expected map[string]int) *printer {
+	p := &printer{w: w, total: len(reqs), counter: len(strconv.Itoa(len(reqs))), verbose: verbose, expected: expected}
 	for _, r := range reqs {
 		p.fixture = max(p.fixture, utf8.RuneCountInString(r.Fixture))
 		p.target = max(p.target, utf8.RuneCountInString(target(r)))
@@ -266,6 +295,13 @@ func (p *printer) print(res replay.Result) {
 	p.n++
 	r := res.Request
 	answer := strconv.Itoa(res.Status)
+	if want, ok := p.expected[r.Fixture]; ok && res.Err == nil {
+		if want == res.Status {
+			answer += ", as expected"
+		} else {
+			answer += fmt.Sprintf(", expected %d: DIFFERS", want)
+		}
+	}
 	if res.Err != nil {
 		answer = "error: " + res.Err.Error()
 	}
@@ -278,8 +314,9 @@ func (p *printer) print(res replay.Result) {
 }
 
 // summary prints the counts by status class and returns how many requests
-// got no answer.
-func (p *printer) summary(results []replay.Result) (failed int) {
+// got no answer and how many answers differ from their fixture's expected
+// status.
+func (p *printer) summary(results []replay.Result) (failed, differ int) {
 	var class [6]int // 1xx … 5xx by hundreds; [0] anything else
 	for _, r := range results {
 		switch {
@@ -287,6 +324,9 @@ func (p *printer) summary(results []replay.Result) (failed int) {
 			failed++
 		case r.Status >= 100 && r.Status < 600:
 			class[r.Status/100]++
+			if want, ok := p.expected[r.Request.Fixture]; ok && want != r.Status {
+				differ++
+			}
 		default:
 			class[0]++
 		}
@@ -300,8 +340,11 @@ func (p *printer) summary(results []replay.Result) (failed int) {
 		parts = append(parts, fmt.Sprintf("%d other", other))
 	}
 	parts = append(parts, fmt.Sprintf("%d errors", failed))
+	if p.expected != nil {
+		parts = append(parts, fmt.Sprintf("%d differ from expected", differ))
+	}
 	fmt.Fprintf(p.w, "%d sent: %s\n", len(results), strings.Join(parts, ", "))
-	return failed
+	return failed, differ
 }
 
 func pad(s string, width int) string {

@@ -6,19 +6,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/elks"
 	"github.com/telhook/telhook/internal/replay"
+	"github.com/telhook/telhook/normalize"
+	"github.com/telhook/telhook/pbx3cx"
 )
 
 // receiver answers every request with status and body, counting them.
@@ -66,18 +72,18 @@ func TestRun(t *testing.T) {
 		wantErr     string   // "" for none
 		reason      string
 	}{
-		{"every fixture", []string{"-url", ok.URL},
+		{"every fixture", []string{"-check=false", "-url", ok.URL},
 			fmt.Sprintf("%d sent: %d 2xx, 0 4xx, 0 5xx, 0 errors", all, all), nil, "",
 			"testdata found from the working directory up; every fixture answered"},
-		{"patterns between flags", []string{"elks/sms-docs.form", "-url", fail.URL, "-v", "pbx3cx/flows/02-*"},
+		{"patterns between flags", []string{"-check=false", "elks/sms-docs.form", "-url", fail.URL, "-v", "pbx3cx/flows/02-*"},
 			fmt.Sprintf("%d sent: 0 2xx, 0 4xx, %d 5xx, 0 errors", flow+1, flow+1), []string{"    boom", "pbx3cx/flows/02-attended-transfer.txt#10"}, "",
 			"a 5xx is an answer: exit status 0; -v prints bodies; flags after patterns still count"},
-		{"explicit testdata and shell path", []string{"-testdata", "../../testdata", "-url", ok.URL, "../../testdata/elks/sms-docs.form"},
+		{"explicit testdata and shell path", []string{"-check=false", "-testdata", "../../testdata", "-url", ok.URL, "../../testdata/elks/sms-docs.form"},
 			"1 sent: 1 2xx, 0 4xx, 0 5xx, 0 errors", []string{"elks/sms-docs.form  POST /elks  -> 200"}, "",
 			"a path as the shell completes it is made relative to testdata"},
-		{"after --", []string{"-url", ok.URL, "--", "elks/sms-docs.form"},
+		{"after --", []string{"-check=false", "-url", ok.URL, "--", "elks/sms-docs.form"},
 			"1 sent: 1 2xx, 0 4xx, 0 5xx, 0 errors", nil, "", "-- ends the flags"},
-		{"no answer", []string{"-url", gone.URL, "elks/sms-docs.form", "obd/spec-obd.json"},
+		{"no answer", []string{"-check=false", "-url", gone.URL, "elks/sms-docs.form", "obd/spec-obd.json"},
 			"2 sent: 0 2xx, 0 4xx, 0 5xx, 2 errors", []string{"-> error: "}, "2 of 2 requests got no answer",
 			"transport errors: exit status 1, every request still tried"},
 		{"bad flag", []string{"-bogus"}, "", nil, "flag provided but not defined", "an unknown flag"},
@@ -120,7 +126,7 @@ func TestRun(t *testing.T) {
 func TestRunProgressLines(t *testing.T) {
 	srv, n := receiver(t, 204, "")
 	var stdout, stderr bytes.Buffer
-	args := []string{"-url", srv.URL, "elks/sms-docs.form", "obd/challenge-token.http", "pbx3cx/get-end-title.txt"}
+	args := []string{"-check=false", "-url", srv.URL, "elks/sms-docs.form", "obd/challenge-token.http", "pbx3cx/get-end-title.txt"}
 	if err := run(t.Context(), args, &stdout, &stderr); err != nil {
 		t.Fatal(err, stderr.String())
 	}
@@ -148,7 +154,7 @@ func TestRunDelay(t *testing.T) {
 	t.Run("waits between requests", func(t *testing.T) {
 		srv, _ := receiver(t, 200, "")
 		start := time.Now()
-		args := []string{"-url", srv.URL, "-delay", "50ms", "pbx3cx/flows/01-*"} // 6 requests, 5 pauses
+		args := []string{"-check=false", "-url", srv.URL, "-delay", "50ms", "pbx3cx/flows/01-*"} // 6 requests, 5 pauses
 		if err := run(t.Context(), args, io.Discard, io.Discard); err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +169,7 @@ func TestRunDelay(t *testing.T) {
 		var stdout bytes.Buffer
 		start := time.Now()
 		// cancelled once the first progress line is out, so during the first pause
-		err := run(ctx, []string{"-url", srv.URL, "-delay", "1m", "pbx3cx/flows/01-*"}, cancelOnWrite{&stdout, cancel}, io.Discard)
+		err := run(ctx, []string{"-check=false", "-url", srv.URL, "-delay", "1m", "pbx3cx/flows/01-*"}, cancelOnWrite{&stdout, cancel}, io.Discard)
 		if !errors.Is(err, context.Canceled) || time.Since(start) > 30*time.Second {
 			t.Errorf("run = %v after %v, want context.Canceled at once", err, time.Since(start))
 		}
@@ -204,7 +210,8 @@ func TestExitStatus(t *testing.T) {
 		wantStderr string
 		reason     string
 	}{
-		{"-url " + ok.URL + " elks/sms-docs.form", 0, "", "every request answered, even with a 404"},
+		{"-check=false -url " + ok.URL + " elks/sms-docs.form", 0, "", "every request answered, even with a 404, and no check asked for"},
+		{"-url " + ok.URL + " elks/sms-docs.form", 1, "replay: 1 of 1 answers differ from the status their fixture expects", "a 404 where 204 is expected"},
 		{"-h", 0, "usage: replay", "help is no failure"},
 		{"-url " + gone.URL + " elks/sms-docs.form", 1, "replay: 1 of 1 requests got no answer", "a transport error"},
 		{"-bogus", 1, "replay: flag provided but not defined: -bogus", "a bad flag"},
@@ -228,5 +235,64 @@ func TestExitStatus(t *testing.T) {
 				t.Errorf("exit status %d, stderr %q; want %d and %q: %s", status, stderr.String(), tt.wantStatus, tt.wantStderr, tt.reason)
 			}
 		})
+	}
+}
+
+// TestRunExpectations: against a receiver configured as examples/server
+// is by default, every fixture gets the status it expects (bad-* fixtures
+// 400 included), and the run exits 0; against one that answers 200 to
+// everything, the bad fixtures differ and the run fails, naming them.
+func TestRunExpectations(t *testing.T) {
+	tracker := pbx3cx.NewTracker(func(pbx3cx.Call) {})
+	mux := normalize.NewMux(func(context.Context, normalize.Event) error { return nil },
+		normalize.WithSharedOptions(telhook.WithLogger(slog.New(slog.DiscardHandler))),
+		normalize.WithOptions(normalize.Elks, elks.WithFallback(elks.Hangup{Reason: "busy"})),
+		normalize.WithElksCalls(func(context.Context, *elks.CallEvent) (elks.Action, error) { return elks.Hangup{Reason: "reject"}, nil }),
+		normalize.WithTracker(tracker))
+	real := httptest.NewServer(mux)
+	defer real.Close()
+	var stdout bytes.Buffer
+	if err := run(t.Context(), []string{"-url", real.URL}, &stdout, io.Discard); err != nil {
+		t.Fatalf("replay against a receiver like examples/server: %v\n%s", err, stdout.String())
+	}
+	if !strings.HasSuffix(lastLine(stdout.String()), ", 0 differ from expected") || !strings.Contains(stdout.String(), "elks/bad-binary.form") {
+		t.Errorf("summary %q", lastLine(stdout.String()))
+	}
+	if !regexp.MustCompile(`elks/bad-binary\.form .* -> 400, as expected`).MatchString(stdout.String()) {
+		t.Errorf("a bad fixture's line does not say its 400 is expected:\n%s", stdout.String())
+	}
+
+	yes, _ := receiver(t, 200, "")
+	stdout.Reset()
+	err := run(t.Context(), []string{"-url", yes.URL, "elks/bad-binary.form", "elks/sms-docs.form"}, &stdout, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "2 of 2 answers differ") {
+		t.Errorf("run = %v, want 2 answers that differ", err)
+	}
+	if !strings.Contains(stdout.String(), "-> 200, expected 400: DIFFERS") {
+		t.Errorf("the differing line is not marked:\n%s", stdout.String())
+	}
+}
+
+// TestRunBearer: -bearer sends the token with every request.
+func TestRunBearer(t *testing.T) {
+	var mu sync.Mutex
+	var auth []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auth = append(auth, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.WriteHeader(200)
+	}))
+	defer srv.Close()
+	if err := run(t.Context(), []string{"-check=false", "-bearer", "t0ken", "-url", srv.URL, "obd", "elks/sms-docs.form"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if len(auth) < 2 {
+		t.Fatalf("%d requests", len(auth))
+	}
+	for _, a := range auth {
+		if a != "Bearer t0ken" {
+			t.Errorf("Authorization %q, want Bearer t0ken on every request", a)
+		}
 	}
 }

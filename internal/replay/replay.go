@@ -33,6 +33,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -40,6 +41,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -426,4 +428,39 @@ func send(ctx context.Context, client *http.Client, base string, r Request) Resu
 		res.Err = fmt.Errorf("reading the response: %w", err)
 	}
 	return res
+}
+
+// Expected returns the status each fixture's request gets from a receiver
+// configured as examples/server is by default, keyed by Request.Fixture:
+// what testdata/normalized records (TestGoldenNormalized in package
+// normalize writes those files and holds the receiver to them). A bad-*
+// fixture answered 400 is right; so is a malformed body the provider's
+// decoder repairs, answered 2xx.
+func Expected(testdata string) (map[string]int, error) {
+	dir := filepath.Join(testdata, "normalized")
+	want := map[string]int{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") || d.Name() == "tracked-calls.json" {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var golden []struct {
+			Request string `json:"request"`
+			Status  int    `json:"status"`
+		}
+		if err := json.Unmarshal(b, &golden); err != nil {
+			return fmt.Errorf("replay: %s: %w", path, err)
+		}
+		for _, g := range golden {
+			want[g.Request] = g.Status
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("replay: expected statuses: %w", err)
+	}
+	return want, nil
 }
