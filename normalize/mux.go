@@ -26,6 +26,7 @@ type muxConfig struct {
 	per        map[Provider][]telhook.Option
 	elksCall   func(context.Context, *elks.CallEvent) (elks.Action, error)
 	tracker    *pbx3cx.Tracker
+	tracking   *tracking // WithTracking
 }
 
 // WithNormalizer sets the Normalizer events are mapped with (region for
@@ -56,10 +57,32 @@ func WithElksCalls(fn func(context.Context, *elks.CallEvent) (elks.Action, error
 	return MuxOption{func(c *muxConfig) { c.elksCall = fn }}
 }
 
-// WithTracker feeds every 3CX event to t as well, whose emitted calls the
-// caller can hand to Normalizer.Normalize. The mux does not run t: call
-// t.Run yourself.
+// WithTracker feeds every 3CX event to t as well, a Tracker you built
+// and run yourself, whose calls go where its emit function sends them.
+// WithTracking is the same with the calls handed to the mux's callback.
 func WithTracker(t *pbx3cx.Tracker) MuxOption { return MuxOption{func(c *muxConfig) { c.tracker = t }} }
+
+// WithTracking puts 3CX calls together and hands them to the mux's
+// callback like every other event: the mux builds a pbx3cx.Tracker with
+// opts, feeds it every 3CX event it accepts, and hands each whole call
+// the tracker emits, normalized with the mux's Normalizer (Kind "call",
+// Source the *pbx3cx.Call), to the callback, with context.Background(). A
+// callback error for a tracked call is logged: no provider is waiting to
+// retry it. start is called once, when the mux is built, with the
+// tracker, which nothing runs until you do:
+//
+//	normalize.WithTracking(func(t *pbx3cx.Tracker) { go t.Run(ctx) })
+//
+// Run flushes the open calls when ctx is done; a server that wants them
+// printed before it exits runs it in a goroutine it waits for.
+func WithTracking(start func(*pbx3cx.Tracker), opts ...pbx3cx.TrackerOption) MuxOption {
+	return MuxOption{func(c *muxConfig) { c.tracking = &tracking{start: start, opts: opts} }}
+}
+
+type tracking struct {
+	start func(*pbx3cx.Tracker)
+	opts  []pbx3cx.TrackerOption
+}
 
 // NewMux returns one http.Handler that serves every provider, each at its
 // own path and with its own handler (verification, limits,
@@ -92,6 +115,22 @@ func NewMux(fn func(context.Context, Event) error, opts ...MuxOption) http.Handl
 	for _, o := range opts {
 		if o.apply != nil {
 			o.apply(c)
+		}
+	}
+	if c.tracking != nil {
+		log := config.Build(c.options(PBX3CX)).Logger
+		n := c.normalizer
+		c.tracker = pbx3cx.NewTracker(func(call pbx3cx.Call) {
+			ev, err := n.Normalize(call)
+			if err == nil {
+				err = fn(context.Background(), ev)
+			}
+			if err != nil {
+				log.Error("telhook: a tracked 3CX call could not be handed on", "call", call.ID, "error", err)
+			}
+		}, c.tracking.opts...)
+		if c.tracking.start != nil {
+			c.tracking.start(c.tracker)
 		}
 	}
 	hs := c.handlers(fn)

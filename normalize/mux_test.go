@@ -148,3 +148,36 @@ func TestMuxTracker(t *testing.T) {
 		t.Errorf("normalized tracked call %+v, %v", ev.Call, err)
 	}
 }
+
+// TestMuxWithTracking: whole 3CX calls reach the mux's own callback,
+// normalized with its own Normalizer, with no second Normalizer to keep in
+// step.
+func TestMuxWithTracking(t *testing.T) {
+	c := &collector{}
+	var tr *pbx3cx.Tracker
+	h := NewMux(c.fn, quiet, WithNormalizer(Normalizer{Region: "CZ"}),
+		WithTracking(func(t *pbx3cx.Tracker) { tr = t }, pbx3cx.WithExpectRecordings(false)))
+	if tr == nil {
+		t.Fatal("start was not called with the tracker")
+	}
+	for _, q := range []string{
+		"event=dialing&callerid=774852629&user=102&id=230102184431_17-0",
+		"event=outgoing&callerid=774852629&user=102&finishtype=Missed&transfer=False&did=&title=Unanswered%20call&id=230102184431_17-0",
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/pbx3cx?"+q, nil))
+		if rec.Code != 200 {
+			t.Fatalf("status %d", rec.Code)
+		}
+	}
+	tr.Flush()
+	var calls []Event
+	for _, ev := range c.events {
+		if _, ok := ev.Source.(*pbx3cx.Call); ok {
+			calls = append(calls, ev)
+		}
+	}
+	if len(calls) != 1 || calls[0].Kind != KindCall || calls[0].Call.State != Missed || calls[0].Call.To != "+420774852629" {
+		t.Fatalf("tracked calls through the callback: %+v; want one missed call to +420774852629 (the mux's region CZ)", calls)
+	}
+}

@@ -23,7 +23,7 @@ func Parse(r *http.Request) (Event, error) { return Normalizer{}.Parse(r) }
 // it with that provider's package and normalizes it. The body is read once,
 // bounded by telhook.DefaultMaxBodyBytes. The signs it goes by:
 //
-//	46elks      a form shaped like one of its webhooks: callid; id with message or images;
+//	46elks      a form shaped like one of its webhooks: callid; id (or sms_id) with message; id with images;
 //	            id and status without to or from; id with direction, state, legs or actions
 //	Mobtexting  JSON with status and bridge, source, mid, flow_id or start_at; or the challenge
 //	3CX add-on  JSON, a form or a GET query with event and id (any key case); a bare recording URL
@@ -104,6 +104,8 @@ func detect(method, rawQuery string, body []byte) (Provider, bool) {
 func isElksForm(k map[string]bool) bool {
 	switch {
 	case k["callid"]: // call steps, recordings
+		return true
+	case k["sms_id"] && k["message"]: // a Conversations reply
 		return true
 	case !k["id"]:
 		return false

@@ -197,16 +197,11 @@ func newHandler(s settings, out *printer, logger *slog.Logger) (http.Handler, *p
 	if s.oncallKey != "" {
 		opts = append(opts, normalize.WithOptions(normalize.OnCall, telhook.WithVerifier(telhook.QueryToken("token", s.oncallKey))))
 	}
-	tracker := pbx3cx.NewTracker(func(c pbx3cx.Call) {
-		ev, err := n.Normalize(c)
-		if err == nil {
-			err = out.print(ev)
-		}
-		if err != nil {
-			logger.Error("printing a tracked 3CX call", "call", c.ID, "error", err)
-		}
-	})
-	opts = append(opts, normalize.WithTracker(tracker))
+	// The mux hands the calls the tracker puts together to the same
+	// callback as every event; the server runs the tracker itself, so that
+	// it can wait for the last calls to be printed when it stops.
+	var tracker *pbx3cx.Tracker
+	opts = append(opts, normalize.WithTracking(func(t *pbx3cx.Tracker) { tracker = t }))
 
 	mux := http.NewServeMux()
 	mux.Handle("/", normalize.NewMux(func(_ context.Context, ev normalize.Event) error { return out.print(ev) }, opts...))
