@@ -366,14 +366,20 @@ func goneKey(id string) string {
 }
 
 // TrackerOption configures a Tracker. Options apply in order; for a
-// setting given twice the last wins.
+// setting given twice the last wins. A zero or negative duration, count or
+// size always means the option's default.
 type TrackerOption struct{ apply func(*Tracker) }
 
 // WithSettle sets how long a complete call waits, after its last event,
 // before Sweep emits it, so that late events still join it (default 2s;
-// negative is zero). An orphan must also be this quiet to be adopted.
+// zero or negative keeps the default, as for every option of a Tracker).
+// An orphan must also be this quiet to be adopted.
 func WithSettle(d time.Duration) TrackerOption {
-	return TrackerOption{func(t *Tracker) { t.settle = max(d, 0) }}
+	return TrackerOption{func(t *Tracker) {
+		if d > 0 {
+			t.settle = d
+		}
+	}}
 }
 
 // WithQuietPeriod sets how long a call may go without events before Sweep

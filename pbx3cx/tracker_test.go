@@ -1110,7 +1110,7 @@ func TestTrackerConcurrent(t *testing.T) {
 		trackerFlow(t, "12-outbound-hangup-while-dialing"),
 	}
 	sink := &trackerSink{}
-	tr := NewTracker(sink.emit, WithSettle(0), WithLate(sink.lateEvent))
+	tr := NewTracker(sink.emit, WithSettle(time.Nanosecond), WithLate(sink.lateEvent))
 	var added sync.WaitGroup
 	total := 0
 	for g := range goroutines {
@@ -1273,7 +1273,7 @@ func TestTrackerStore(t *testing.T) {
 func TestTrackerOptionDefaults(t *testing.T) {
 	tr := NewTracker(nil, WithSettle(-time.Second), WithQuietPeriod(0), WithMaxOpenCalls(0),
 		withClock(nil), WithStore(nil), WithMaxCallBytes(0), WithMaxBytes(-1))
-	if tr.settle != 0 || tr.quiet != defaultQuiet || tr.maxOpen != defaultMaxOpen || tr.now == nil || tr.store == nil ||
+	if tr.settle != defaultSettle || tr.quiet != defaultQuiet || tr.maxOpen != defaultMaxOpen || tr.now == nil || tr.store == nil ||
 		tr.maxCallBytes != defaultMaxCallBytes || tr.maxBytes != defaultMaxBytes {
 		t.Errorf("option defaults: %+v", tr)
 	}
