@@ -181,8 +181,15 @@ const (
 // Memory, does arrival order decide which are kept.)
 //   - Direction is "outbound" if any event is dialing, outgoingcall_started
 //     or outgoing (Event.Outbound), else "inbound".
-//   - Path holds the segment-0 ringing events only (ringing on a segment
-//     of 1 or more rings a transfer target), one Hop per distinct
+//   - The ringing and dialing before the answer are on segment 0. (Some
+//     add-on versions, as the POST-scheme table in Creomate's docs shows,
+//     put them on the first answered segment, "-1": when no ringing or
+//     dialing event is on segment 0 and one is on the lowest segment the
+//     call's events carry, that segment's ringing and dialing are taken
+//     as the ones before the answer. A transfer's ringing on that segment
+//     then joins the Path: such an add-on numbers the two alike.)
+//   - Path holds the ringing events before the answer only (ringing on a
+//     later segment rings a transfer target), one Hop per distinct
 //     User and UserType, ordered by UserType (other, queue, ext, anything
 //     else) then by User as a string. The members of a ring group ring
 //     together and have no order of their own: a fixed order beats arrival
@@ -225,8 +232,8 @@ const (
 //
 // Mismatched ids. The add-on's own examples report some answers and ends
 // under another call's id, once with the leading digit of the id lost.
-// Events of such an id form an orphan: a group with no segment-0 ringing or
-// dialing event. At every Sweep, an orphan that has received no event for
+// Events of such an id form an orphan: a group with no ringing or dialing
+// event before the answer (see Rebuilding). At every Sweep, an orphan that has received no event for
 // the settle time is adopted into the open call P that
 //   - is not an orphan and has not ended (not Complete, recordings aside),
 //   - has, as its CallerID, one of the orphan's CallerIDs made of digits
@@ -1215,6 +1222,37 @@ type segmentEvents struct {
 	urls     []string
 }
 
+// preAnswerSegment returns the segment a call's ringing and dialing
+// events carry before it is answered: 0, as 3CX numbers them; or, when no
+// ringing or dialing event is on segment 0, the lowest segment any of its
+// events carries, if a ringing or dialing event is on it (the POST-scheme
+// table in Creomate's docs gives ringing events the suffix of the first
+// answered segment, "-1"); or -1 when there is none: an orphan.
+func preAnswerSegment(evs []Event) int {
+	lowest, ringsLowest := -1, false
+	for i := range evs {
+		ev := &evs[i]
+		n := ev.Segment()
+		if n < 0 {
+			continue
+		}
+		rings := ev.Type == Ringing || ev.Type == Dialing
+		if rings && n == 0 {
+			return 0
+		}
+		switch {
+		case lowest < 0 || n < lowest:
+			lowest, ringsLowest = n, rings
+		case n == lowest:
+			ringsLowest = ringsLowest || rings
+		}
+	}
+	if ringsLowest {
+		return lowest
+	}
+	return -1
+}
+
 // buildCall rebuilds a call from its events. The result depends only on
 // the set of events (see Tracker).
 func buildCall(st *CallState) (Call, callInfo) {
@@ -1224,15 +1262,17 @@ func buildCall(st *CallState) (Call, callInfo) {
 	var segs []*segmentEvents
 	recSeg := make(map[string]int) // recording URL → lowest segment carrying it
 	endMissed := false
+	pre := preAnswerSegment(st.Events)
 	for i := range st.Events {
 		ev := &st.Events[i]
 		n := ev.Segment()
+		isPre := pre >= 0 && n == pre
 		if ev.Outbound() {
 			c.Direction = "outbound"
 		}
 		if ev.CallerID != "" {
 			callers = append(callers, ev.CallerID)
-			if n == 0 {
+			if isPre {
 				callers0 = append(callers0, ev.CallerID)
 			}
 			if digitsOnly(ev.CallerID) && !slices.Contains(info.digitCallers, ev.CallerID) {
@@ -1241,17 +1281,17 @@ func buildCall(st *CallState) (Call, callInfo) {
 		}
 		if ev.DID != "" {
 			dids = append(dids, ev.DID)
-			if n == 0 {
+			if isPre {
 				dids0 = append(dids0, ev.DID)
 			}
 		}
 		if ev.Type == Dialing && ev.User != "" {
 			dialers = append(dialers, ev.User)
 		}
-		if n == 0 && (ev.Type == Ringing || ev.Type == Dialing) {
+		if isPre && (ev.Type == Ringing || ev.Type == Dialing) {
 			info.orphan = false
 		}
-		if n == 0 && ev.Type == Ringing && ev.User != "" {
+		if isPre && ev.Type == Ringing && ev.User != "" {
 			c.Path = append(c.Path, Hop{User: ev.User, UserType: ev.UserType})
 		}
 		if (ev.IsStart() || ev.IsEnd()) && ev.User != "" {

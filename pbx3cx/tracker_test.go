@@ -1363,3 +1363,35 @@ func BenchmarkTrackerSweep(b *testing.B) {
 		}
 	})
 }
+
+// TestTrackerRingingOnFirstAnsweredSegment: the POST-scheme table in
+// Creomate's docs gives ringing events the suffix of the first answered
+// segment ("-1") where every other source gives "-0". Such a call is
+// rebuilt as the same call, Complete, and emitted at its settle time, not
+// left to its quiet period as an orphan.
+func TestTrackerRingingOnFirstAnsweredSegment(t *testing.T) {
+	for _, name := range []string{"01-queue-answered", "05-ringgroup-answered", "09-outbound-answered"} {
+		t.Run(name, func(t *testing.T) {
+			flow := trackerFlow(t, name)
+			want := withoutTimes(feedFlow(t, flow))
+			var variant []*Event
+			for _, ev := range flow {
+				c := cloneEvent(ev)
+				if (c.Type == Ringing || c.Type == Dialing) && c.Segment() == 0 {
+					c.ID = c.CallID() + "-1"
+				}
+				variant = append(variant, &c)
+			}
+			tr, clock, sink := newTestTracker()
+			for _, ev := range variant {
+				clock.Advance(time.Millisecond)
+				tr.Add(ev)
+			}
+			tr.Sweep(clock.Advance(defaultSettle))
+			got := withoutTimes(sink.take())
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("emitted at the settle time (-the flow as 3CX numbers it +ringing on -1):\n%s", diff)
+			}
+		})
+	}
+}
