@@ -24,21 +24,22 @@ type loadConfig struct {
 	rounds      int           // measured rounds per handler
 	concurrency int           // client goroutines, each with its own keep-alive connection
 	maxRequests int           // bound on the requests of one round
-	compare     []string      // more handlers in the rounds: "floor", "core"
+	compare     []string      // more handlers in the rounds: "floor"
 	stderr      io.Writer
 }
 
 // Round is the outcome of one round against one handler.
 type Round struct {
 	Index      int               `json:"index"`   // 1-based; warm-up rounds are not reported
-	Handler    string            `json:"handler"` // "bare", "sdk", "floor" or "core"
+	Handler    string            `json:"handler"` // "bare", "sdk" or "floor"
 	Requests   uint64            `json:"requests"`
 	Errors     uint64            `json:"errors"`     // requests that got no response
 	Unexpected uint64            `json:"unexpected"` // responses with another status than the provider's 2xx
 	Statuses   map[string]uint64 `json:"statuses"`
 	Callbacks  uint64            `json:"callbacks"` // all but bare: callback calls; equals Requests when every webhook was handled
-	// RPS is the responses that came within the round's Seconds, per
-	// second. Overrun is how long after the round the last response came:
+	// Seconds is the round's window: -duration, or its wall time when
+	// every client made its share of -max-requests sooner. RPS is the
+	// responses that came within the window, per second. Overrun is how long after the round the last response came:
 	// more than a few milliseconds means a request stalled (a busy machine,
 	// a retransmission).
 	Seconds float64 `json:"seconds"`
@@ -96,6 +97,18 @@ func readCounters() counters {
 		allocs: s[0].Value.Uint64() + s[1].Value.Uint64(), bytes: s[2].Value.Uint64(), cycles: s[3].Value.Uint64(),
 		gcCPU: s[4].Value.Float64(), userCPU: s[5].Value.Float64(), idle: s[6].Value.Float64(),
 	}
+}
+
+// flushAllocCounts brings the allocation counters up to date. The runtime
+// counts a small object's allocation when its P's cache hands back the
+// span it came from, so between GCs runtime/metrics lags by up to a span of
+// each size class per P: hundreds of objects, a real error over a short
+// round. runtime.ReadMemStats flushes every cache first; it stops the world,
+// so it is called once at the end of a round, never during one. (The GC
+// before each round flushes them too.)
+func flushAllocCounts() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
 }
 
 // liveHeap returns the heap's object bytes right after a GC: what is live.
@@ -212,9 +225,13 @@ func runRound(ctx context.Context, cfg loadConfig, t *target, name string, h htt
 	elapsed := time.Since(start)
 	peak := sampler.peak()
 	cpu1, _ := processCPU()
+	flushAllocCounts()
 	c1 := readCounters()
 
-	r := Round{Handler: name, Statuses: map[string]uint64{}, Seconds: d.Seconds(), Overrun: max(elapsed-d, 0).Seconds(),
+	// A round ends at its deadline or, sooner, when every worker has made
+	// its share of -max-requests: then its window is its wall time.
+	window := min(elapsed, d)
+	r := Round{Handler: name, Statuses: map[string]uint64{}, Seconds: window.Seconds(), Overrun: max(elapsed-d, 0).Seconds(),
 		PeakHeapBytes: peak, GCCycles: c1.cycles - c0.cycles}
 	var hist histogram
 	var inWindow uint64
@@ -236,7 +253,7 @@ func runRound(ctx context.Context, cfg loadConfig, t *target, name string, h htt
 	r.Callbacks = calls.Load() - calls0
 	if r.Requests > 0 {
 		n := float64(r.Requests)
-		r.RPS = float64(inWindow) / d.Seconds()
+		r.RPS = float64(inWindow) / window.Seconds()
 		r.P50us = us(hist.quantile(0.50))
 		r.P99us = us(hist.quantile(0.99))
 		r.MaxUS = us(time.Duration(hist.max))

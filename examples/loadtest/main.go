@@ -2,13 +2,13 @@
 // net/http handler, over loopback, in one run on one machine: the check of
 // DESIGN.md's quality bar "a handler mounted with default options keeps at
 // least 85% of the requests per second of a bare net/http handler that reads
-// the body and answers".
+// the body and answers". It uses telhook's public API and the standard
+// library only, as any user of the module could.
 //
 //	go run ./examples/loadtest                           # 46elks: 5 rounds of 5s per handler
 //	go run ./examples/loadtest -provider oncall -rounds 7 -duration 10s
 //	go run ./examples/loadtest -provider all -json       # every provider, one JSON object each
-//	go run ./examples/loadtest -compare floor,core       # two more handlers to measure against
-//	go run ./examples/loadtest -stages -provider obd     # in process: each stage against its floor
+//	go run ./examples/loadtest -compare floor            # one more handler to measure against
 //
 // # What it does
 //
@@ -34,7 +34,9 @@
 // a duplicate and the SDK runs every stage for every request; the report
 // checks that the callback ran once per request. Body and request are made
 // before a request's clock starts, the same way for every handler. Every
-// loop is bounded in count (-max-requests per round) and in time.
+// loop is bounded in count and in time: a round ends after -duration or,
+// sooner, once -max-requests requests are made (its requests per second
+// are then over its own wall time).
 //
 // -concurrency defaults to 2×GOMAXPROCS. Client and server share the cores
 // of one process: with one request in flight per core the cores idle while
@@ -42,15 +44,13 @@
 // add little: requests per second rise slowly while p99 latency grows with
 // the queue, and the SDK/bare ratio stays about the same.
 //
-// -compare floor,core adds handlers to the rotation that bound what the SDK
-// could reach. floor does the SDK's job written by hand for this one body,
-// every stage at its floor: a bounded read, url.ParseQuery or json.Unmarshal
-// into a plain struct, the provider's event, the same in-memory
-// deduplicator, the callback, the answer. core is telhook's own core
-// (internal/core: method check, pooled bounded read, de-duplication,
-// panic-safe callback, answer) around a decoder that costs nothing. What
-// core reaches is the ceiling the core leaves for decoding; what floor
-// reaches, the most a handler doing the same job with the standard library
+// -compare floor adds a third handler to the rotation, one that bounds what
+// the SDK could reach: the SDK's job written by hand for this one body with
+// the public API and the standard library, every stage at its floor: the
+// method check, a bounded read, url.ParseQuery or json.Unmarshal into a
+// plain struct, the provider's event, the same in-memory deduplicator
+// (telhook.NewMemoryDeduplicator, through Claim and Release), the callback,
+// the answer. What it reaches is about the most a handler doing the same job
 // reaches on this machine.
 //
 // # Reading the result
@@ -74,53 +74,61 @@
 //     measured at the end as the live heap with the handler less without it.
 //   - allocs/req is /gc/heap/allocs:objects plus /gc/heap/tiny/allocs:objects
 //     over the round, over its requests: the count testing's allocs/op
-//     makes.
+//     makes. The round starts after a GC and ends with one
+//     runtime.ReadMemStats, both of which bring the counts up to date.
 //   - cpu µs/req is the process's user and system CPU time (getrusage) per
 //     request, util that time over GOMAXPROCS × the round's wall time; gc
 //     cpu µs/req is the runtime's own estimate of its GC's share
 //     (/cpu/classes/gc/total:cpu-seconds).
 //
-// The summary gives the medians of the rounds, the ratio of the medians of
-// requests per second (SDK over bare; the median of the ratios of rounds
-// run one after the other beside it) and PASS or BELOW against 0.85. It
-// also puts the ratio in CPU time: a handler reaches 0.85 when it adds at
-// most 1/0.85 - 1 (17.6%) of the bare round's CPU time per request, and the
-// summary prints that budget next to what the SDK adds.
+// Each provider's summary gives the medians of the rounds, the ratio of the
+// medians of requests per second (SDK over bare) and PASS or BELOW against
+// 0.85; beside it, the median of the ratios of rounds run one after the
+// other (round i's SDK over round i's bare), and their minimum and maximum.
+// It also puts the ratio in CPU time: a handler reaches 0.85 when it adds
+// at most 1/0.85 - 1 (17.6%) of the bare round's CPU time per request, and
+// the summary prints that budget next to what the SDK adds. The callback
+// count is checked in every round: a WARNING line says when the callback
+// did not run once per request.
 //
-// The machine is shared: other work lowers both handlers' numbers, and
-// unevenly. The load average is printed before each run; runs on a busy
-// machine, and rounds flagged as stalled, are worth repeating.
+// With -provider all the run ends with one table, a line per provider: the
+// median over the rounds of the per-round-pair SDK/bare ratio, the min–max
+// spread of those ratios, and the median p50 and p99 latencies of both
+// handlers.
+//
+// # Reproducing the figures
+//
+// The figures quoted for telhook come from
+//
+//	go run ./examples/loadtest -provider all -rounds 7 -duration 5s
+//
+// (a one-second warm-up per handler, concurrency 2×GOMAXPROCS), quoted from
+// the final table: for each provider the median ratio of the seven round
+// pairs with its min–max spread, and p50/p99 of both handlers, along with
+// the machine (GOMAXPROCS, Go version) the header prints. The machine is
+// shared: other work lowers both handlers' numbers, and unevenly. The load
+// average is printed before each run; a run on a busy machine, a spread
+// wider than about 0.05 or rounds flagged as stalled are worth repeating,
+// and the median of several such runs is the figure.
 //
 // # Where the time goes
 //
-// -stages runs in process, without the network, each stage of the SDK
-// handler's request path next to its floor, -n times per repetition, seven
-// repetitions taking turns with the floor, and prints the medians of ns/op
-// and allocs/op: body read (the core's pooled, bounded read against
-// io.ReadAll), detection (method, Content-Type or dialect, kind), decode
-// (the provider's Decode against url.ParseQuery or json.Unmarshal into a
-// struct) with its parts indented below it (parsing, field decoding,
-// validation, building the event), the dedupe key, the deduplicator's Seen
-// on a new key (full, against a Deduplicator that does nothing), the
-// callback (the core's panic-safe call of an empty callback against calling
-// it directly), the answer, and ServeHTTP through httptest against the bare
-// handler: with defaults, with de-duplication off, and the real core around
-// a decoder that costs nothing. Rows marked ≈ mirror unexported code, from
-// the package's source, around the same exported and internal functions the
-// package calls (wire, jsonobj, tolerant, core.Key); the others call the
-// package itself. The top-level rows are added up and set beside what the
-// whole ServeHTTP costs over the bare handler.
+// Each provider's package benchmarks its decoder and its handler in
+// process, each beside a baseline doing the same with the standard library
+// (BenchmarkDecode and BenchmarkDecodeBaseline, BenchmarkHandler and
+// BenchmarkHandlerBaseline):
 //
-// -cpuprofile writes a CPU profile of the run, loopback or -stages; for the
-// SDK handler's share of a loopback run:
+//	go test -run '^$' -bench . -benchmem ./elks
+//
+// A summary BELOW the target prints that line for its provider.
+// -cpuprofile writes a CPU profile of the run; for the SDK handler's share:
 //
 //	go run ./examples/loadtest -cpuprofile cpu.out
-//	go tool pprof -top -cum -focus 'core.*ServeHTTP' cpu.out
+//	go tool pprof -top -cum -focus 'telhook/(elks|obd|pbx3cx|oncall|internal)' cpu.out
 //
 // # Comparing runs with benchstat
 //
-// The packages' own benchmarks (go test -bench) put each decoder and handler
-// beside its baseline. To compare two versions of the code, run them before
+// To compare two versions of the code, run the packages' benchmarks before
 // and after a change and compare with benchstat:
 //
 //	go install golang.org/x/perf/cmd/benchstat@latest
@@ -132,8 +140,8 @@
 // benchstat prints each benchmark's median with its 95% confidence interval
 // and the change with a p-value; "~" means no significant difference at
 // that count (it needs about 6 runs or more to call one). The load test
-// prints the same format with -bench, one line per round (with -stages, per
-// stage and floor), so its runs compare the same way:
+// prints the same format with -bench, one line per round and handler, so
+// its runs compare the same way:
 //
 //	go run ./examples/loadtest -provider all -rounds 10 -bench > old.txt
 //	go run ./examples/loadtest -provider all -rounds 10 -bench > new.txt
@@ -179,8 +187,8 @@ const (
 	maxIterations  = 10_000_000
 )
 
-// run parses args and runs the load test or, with -stages, the stage
-// breakdown, until done or until ctx is cancelled.
+// run parses args and runs the load test until done or until ctx is
+// cancelled.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -190,12 +198,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 5, "measured rounds per handler (bare and sdk alternate)")
 	concurrency := fs.Int("concurrency", 2*runtime.GOMAXPROCS(0), "client goroutines, one keep-alive connection each")
 	maxReq := fs.Int("max-requests", maxIterations, "bound on the requests of one round")
-	jsonOut := fs.Bool("json", false, "print JSON instead of tables: one object per provider (with -stages, per stage)")
-	benchOut := fs.Bool("bench", false, "print Go benchmark lines instead of tables, one per round (with -stages, per stage), for benchstat")
-	compare := fs.String("compare", "", "more handlers in the rounds, comma-separated: floor (the SDK's job written by hand, every stage at its floor), core (telhook's core around a decoder that costs nothing)")
-	stages := fs.Bool("stages", false, "in process, without the network: the cost of each stage of the handler against its floor")
-	iters := fs.Int("n", 20_000, "with -stages: iterations of each stage per repetition")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof; -focus 'core.*ServeHTTP' for the SDK handler)")
+	jsonOut := fs.Bool("json", false, "print JSON instead of tables: one object per provider")
+	benchOut := fs.Bool("bench", false, "print Go benchmark lines instead of tables, one per round and handler, for benchstat")
+	compare := fs.String("compare", "", "another handler in the rounds: floor (the SDK's job written by hand with the standard library, every stage at its floor)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -215,8 +221,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var extra []string
 	if *compare != "" {
 		for _, name := range strings.Split(*compare, ",") {
-			if name != "floor" && name != "core" {
-				return fmt.Errorf("-compare %q: want floor, core or both", name)
+			if name != "floor" {
+				return fmt.Errorf("-compare %q: want floor", name)
 			}
 			if !slices.Contains(extra, name) {
 				extra = append(extra, name)
@@ -244,8 +250,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-concurrency %d: want 1 to %d", *concurrency, maxConcurrency)
 	case *maxReq < 1 || *maxReq > maxIterations:
 		return fmt.Errorf("-max-requests %d: want 1 to %d", *maxReq, maxIterations)
-	case *iters < 1 || *iters > maxIterations:
-		return fmt.Errorf("-n %d: want 1 to %d", *iters, maxIterations)
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -261,23 +265,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if *stages {
-		return runStages(ctx, ts, *iters, format, stdout)
-	}
 	cfg := loadConfig{
 		duration: *duration, warmup: *warmup, rounds: *rounds,
 		concurrency: *concurrency, maxRequests: *maxReq, compare: extra, stderr: stderr,
 	}
+	var reps []*Report
 	for _, t := range ts {
 		rep, err := runLoad(ctx, cfg, t, format, stdout)
 		if err != nil {
 			return err
 		}
+		reps = append(reps, rep)
 		if format == "json" {
 			if err := json.NewEncoder(stdout).Encode(rep); err != nil {
 				return err
 			}
 		}
+	}
+	if format == "text" && len(reps) > 1 {
+		printOverall(stdout, reps)
 	}
 	return nil
 }
@@ -322,26 +328,27 @@ type Summary struct {
 	Bare Stats `json:"bare"`
 	SDK  Stats `json:"sdk"`
 	// Ratio is the SDK's median requests per second over the bare
-	// handler's; PairRatio the median of the ratios of rounds run one after
-	// the other.
+	// handler's. PairRatio is the median of the ratios of rounds run one
+	// after the other (round i's SDK over round i's bare), PairMin and
+	// PairMax the smallest and the largest of them: the spread.
 	Ratio     float64 `json:"ratio"`
 	PairRatio float64 `json:"pair_ratio"`
+	PairMin   float64 `json:"pair_ratio_min"`
+	PairMax   float64 `json:"pair_ratio_max"`
 	Target    float64 `json:"target"`
 	Verdict   string  `json:"verdict"` // "PASS" or "BELOW"
 	// AddedCPUus is the CPU time per request the SDK adds; BudgetCPUus what
 	// it may add and still reach the target: bare × (1/target - 1).
 	AddedCPUus  float64 `json:"added_cpu_us,omitempty"`
 	BudgetCPUus float64 `json:"budget_cpu_us,omitempty"`
-	// Floor and Core are there with -compare: the hand-written handler
-	// doing the SDK's job with every stage at its floor, and the SDK's core
-	// around a decoder that costs nothing; their ratios are to the bare
-	// handler's requests per second.
+	// Floor is there with -compare floor: the hand-written handler doing
+	// the SDK's job with every stage at its floor; FloorRatio is its median
+	// requests per second over the bare handler's.
 	Floor      *Stats  `json:"floor,omitempty"`
 	FloorRatio float64 `json:"floor_ratio,omitempty"`
-	Core       *Stats  `json:"core,omitempty"`
-	CoreRatio  float64 `json:"core_ratio,omitempty"`
-	// CallbacksOK is true when the SDK's callback ran once per request in
-	// every round: no request was decoded as unknown or as a duplicate.
+	// CallbacksOK is true when the callback ran once per request in every
+	// round of every handler but bare: no request was refused, decoded as
+	// unknown or taken for a duplicate.
 	CallbacksOK bool `json:"callbacks_ok"`
 }
 
@@ -359,11 +366,8 @@ func runLoad(ctx context.Context, cfg loadConfig, t *target, format string, stdo
 	}
 	handlers := []named{{"bare", t.bare()}, {"sdk", t.sdk(&calls)}}
 	for _, name := range cfg.compare {
-		switch name {
-		case "floor":
+		if name == "floor" {
 			handlers = append(handlers, named{name, t.floorHandler(&calls)})
-		case "core":
-			handlers = append(handlers, named{name, t.coreHandler(&calls)})
 		}
 	}
 	if !quiet {
@@ -426,11 +430,7 @@ func runLoad(ctx context.Context, cfg loadConfig, t *target, format string, stdo
 	if s.Bare.RPS > 0 {
 		s.Ratio = s.SDK.RPS / s.Bare.RPS
 	}
-	pairs := make([]Round, len(sdkRounds))
-	for i := range sdkRounds {
-		pairs[i].RPS = sdkRounds[i].RPS / bareRounds[i].RPS
-	}
-	s.PairRatio = median(pairs, func(r Round) float64 { return r.RPS })
+	s.PairRatio, s.PairMin, s.PairMax = pairRatios(bareRounds, sdkRounds)
 	s.Verdict = "BELOW"
 	if s.Ratio >= targetRatio {
 		s.Verdict = "PASS"
@@ -442,11 +442,8 @@ func runLoad(ctx context.Context, cfg loadConfig, t *target, format string, stdo
 		if s.Bare.RPS > 0 {
 			ratio = st.RPS / s.Bare.RPS
 		}
-		switch name {
-		case "floor":
+		if name == "floor" {
 			s.Floor, s.FloorRatio = &st, ratio
-		case "core":
-			s.Core, s.CoreRatio = &st, ratio
 		}
 	}
 	if s.Bare.CPUPerReqUS > 0 {
@@ -457,6 +454,27 @@ func runLoad(ctx context.Context, cfg loadConfig, t *target, format string, stdo
 		printSummary(stdout, rep)
 	}
 	return rep, nil
+}
+
+// pairRatios returns the median, the minimum and the maximum of the ratios
+// sdk[i].RPS / bare[i].RPS: the rounds run one after the other, so that each
+// ratio compares the two handlers on the same state of the machine. Pairs
+// whose bare round made no request are left out.
+func pairRatios(bare, sdk []Round) (med, lo, hi float64) {
+	var pairs []Round
+	for i := range min(len(bare), len(sdk)) {
+		if bare[i].RPS > 0 {
+			pairs = append(pairs, Round{RPS: sdk[i].RPS / bare[i].RPS})
+		}
+	}
+	if len(pairs) == 0 {
+		return 0, 0, 0
+	}
+	lo, hi = pairs[0].RPS, pairs[0].RPS
+	for _, p := range pairs[1:] {
+		lo, hi = min(lo, p.RPS), max(hi, p.RPS)
+	}
+	return median(pairs, func(r Round) float64 { return r.RPS }), lo, hi
 }
 
 // stats returns the medians of rs.
@@ -512,10 +530,8 @@ func printSummary(w io.Writer, rep *Report) {
 		st   *Stats
 	}
 	var extra []column
-	for _, c := range []column{{"floor", s.Floor}, {"core", s.Core}} {
-		if c.st != nil {
-			extra = append(extra, c)
-		}
+	if s.Floor != nil {
+		extra = append(extra, column{"floor", s.Floor})
 	}
 	head := fmt.Sprintf("  %-13s %10s %10s %10s", "", "bare", "sdk", "sdk-bare")
 	for _, c := range extra {
@@ -541,8 +557,8 @@ func printSummary(w io.Writer, rep *Report) {
 		row("cpu µs/req", "%.2f", func(s *Stats) float64 { return s.CPUPerReqUS })
 	}
 	row("gc cpu µs/req", "%.2f", func(s *Stats) float64 { return s.GCCPUPerReqUS })
-	fmt.Fprintf(w, "  ratio sdk/bare req/s: %.3f (median of per-round pairs %.3f); target %.2f: %s\n",
-		s.Ratio, s.PairRatio, s.Target, s.Verdict)
+	fmt.Fprintf(w, "  ratio sdk/bare req/s: %.3f (median of per-round pairs %.3f, min–max %.3f–%.3f); target %.2f: %s\n",
+		s.Ratio, s.PairRatio, s.PairMin, s.PairMax, s.Target, s.Verdict)
 	if s.BudgetCPUus > 0 {
 		fmt.Fprintf(w, "  CPU per request: the SDK adds %.2f µs; %.2f µs is the most it may add for %.2f\n",
 			s.AddedCPUus, s.BudgetCPUus, s.Target)
@@ -550,16 +566,43 @@ func printSummary(w io.Writer, rep *Report) {
 	if s.Floor != nil {
 		fmt.Fprintf(w, "  ratio floor/bare req/s: %.3f (the SDK's job written by hand, every stage at its floor)\n", s.FloorRatio)
 	}
-	if s.Core != nil {
-		fmt.Fprintf(w, "  ratio core/bare req/s: %.3f (the SDK's core around a decoder that costs nothing)\n", s.CoreRatio)
-	}
 	if !s.CallbacksOK {
 		fmt.Fprintln(w, "  WARNING: the callback did not run once per request: some requests were not handled")
 	}
 	if s.Verdict == "BELOW" {
-		fmt.Fprintf(w, "  where the time goes: go run ./examples/loadtest -stages -provider %s\n", rep.Provider)
+		fmt.Fprintf(w, "  where the time goes: %s\n", benchCommand(rep.Provider))
 	}
 	fmt.Fprintln(w)
+}
+
+// benchCommand is the command line of provider's in-package benchmarks:
+// its decoder and its handler, each beside its standard-library baseline.
+func benchCommand(provider string) string {
+	return "go test -run '^$' -bench . -benchmem ./" + provider
+}
+
+// printOverall prints the table -provider all ends with: a line per
+// provider with the median and the min–max of its per-round-pair SDK/bare
+// ratios, the median p50 and p99 latencies of both handlers, and whether
+// the callback ran once per request.
+func printOverall(w io.Writer, reps []*Report) {
+	rounds := 0
+	if len(reps) > 0 {
+		rounds = reps[0].Rounds
+	}
+	fmt.Fprintf(w, "summary, %d rounds per handler: sdk/bare req/s, median and min–max of the round pairs; latency medians in µs\n", rounds)
+	fmt.Fprintf(w, "%-8s %8s %13s %9s %9s %9s %9s  %s\n",
+		"provider", "sdk/bare", "min–max", "p50 bare", "p50 sdk", "p99 bare", "p99 sdk", "callbacks")
+	for _, rep := range reps {
+		s := rep.Summary
+		cb := "ok"
+		if !s.CallbacksOK {
+			cb = "MISSED"
+		}
+		fmt.Fprintf(w, "%-8s %8.3f %13s %9.1f %9.1f %9.1f %9.1f  %s\n",
+			rep.Provider, s.PairRatio, fmt.Sprintf("%.3f–%.3f", s.PairMin, s.PairMax),
+			s.Bare.P50us, s.SDK.P50us, s.Bare.P99us, s.SDK.P99us, cb)
+	}
 }
 
 // printBenchRound prints r as a Go benchmark result line: one per round, so

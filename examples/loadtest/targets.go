@@ -147,11 +147,6 @@ func putID(b []byte, at []int, n uint64) {
 	}
 }
 
-// sdkNoDedup is the SDK handler with de-duplication off.
-func (t *target) sdkNoDedup(calls *atomic.Uint64) http.Handler {
-	return t.sdk(calls, telhook.WithDeduplicator(nil))
-}
-
 // bare is the floor the SDK handler is measured against: a plain net/http
 // handler that reads the whole body and answers what the provider's handler
 // answers, with no verification, decoding, de-duplication or callback.
