@@ -33,6 +33,12 @@ type (
 	}
 )
 
+// QueryKey is the context key under which the handler core gives a
+// callback the raw query of the webhook's URL, after verification (a
+// QueryToken's secret stripped); telhook.Query and telhook.BindQuery read
+// it.
+type QueryKey struct{}
+
 // Config is the resolved configuration of one handler.
 type Config struct {
 	MaxBodyBytes int64

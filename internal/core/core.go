@@ -197,7 +197,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 		h.fail(w, r, slog.LevelWarn, err)
 		return
 	}
-	ctx := r.Context()
+	// The callback's context carries the URL's query, for telhook.Query
+	// and telhook.BindQuery: verified, its secret stripped.
+	ctx := context.WithValue(r.Context(), config.QueryKey{}, r.URL.RawQuery)
 	held := "" // the de-duplication key this delivery holds, until released
 	if d.Key != "" && h.dedup != nil {
 		key := h.spec.Provider + ":" + d.Key
