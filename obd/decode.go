@@ -2,9 +2,11 @@ package obd
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/core"
+	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/internal/jsonobj"
 	"github.com/telhook/telhook/internal/query"
 	"github.com/telhook/telhook/internal/tolerant"
@@ -47,23 +50,32 @@ var standard = Fields{
 	Status1: "status1", Status2: "status2", HangupBy: "hangup_by", RecordingURL: "recording_url",
 }
 
-// keys returns f with the standard name in every empty entry, as pointers
-// in a fixed order so that the mapping code below is written once.
+// keys returns f with the standard name in every empty entry.
 func (f Fields) keys() Fields {
-	out, names := f, standard
-	dst, src := out.list(), names.list()
-	for i, p := range dst {
+	if f == (Fields{}) {
+		return standard
+	}
+	for i, p := range f.list() {
 		if *p == "" {
-			*p = *src[i]
+			*p = standard.names()[i]
 		}
 	}
-	return out
+	return f
 }
 
-func (f *Fields) list() []*string {
-	return []*string{&f.ID, &f.WebhookID, &f.Source, &f.Bridge, &f.From, &f.To, &f.MID, &f.FlowID,
+// list points at every entry of f, in a fixed order, so that code over all
+// of them is written once.
+func (f *Fields) list() [19]*string {
+	return [...]*string{&f.ID, &f.WebhookID, &f.Source, &f.Bridge, &f.From, &f.To, &f.MID, &f.FlowID,
 		&f.StartAt, &f.EndAt, &f.Date, &f.UnixTime, &f.Duration, &f.Billing,
 		&f.Status, &f.Status1, &f.Status2, &f.HangupBy, &f.RecordingURL}
+}
+
+// names returns every entry of f, in the order of list.
+func (f *Fields) names() [19]string {
+	return [...]string{f.ID, f.WebhookID, f.Source, f.Bridge, f.From, f.To, f.MID, f.FlowID,
+		f.StartAt, f.EndAt, f.Date, f.UnixTime, f.Duration, f.Billing,
+		f.Status, f.Status1, f.Status2, f.HangupBy, f.RecordingURL}
 }
 
 // Decoder reads Mobtexting webhooks: the standard JSON report, composed
@@ -89,11 +101,27 @@ func Parse(r *http.Request) (Event, error) { return std.Parse(r) }
 // 91806828XXXX, a trailing comma). Numbers keep every digit: a phone number
 // sent as a JSON number is never read through float64.
 func (d *Decoder) Decode(body []byte) (Event, error) {
-	values, err := jsonValues(body)
+	fields, err := jsonFields(body, make([]field.Field, 0, 24))
 	if err != nil {
 		return nil, err
 	}
-	return d.DecodeValues(values)
+	return d.decode(fields)
+}
+
+// DecodeValues maps flat values (from any transport) onto a Report with
+// the Decoder's Fields, or reads them as a Challenge. Keys and values that
+// are not UTF-8, values that still hold template text ("{{to}}",
+// "@{{to}}") and an empty map (which names the status key a report needs)
+// are refused.
+func (d *Decoder) DecodeValues(values map[string]string) (Event, error) {
+	fields := make([]field.Field, 0, len(values))
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		fields = append(fields, field.Field{Key: k, Value: values[k]})
+	}
+	if err := checkUTF8(fields); err != nil {
+		return nil, err
+	}
+	return d.decode(fields)
 }
 
 // Parse reads a request: its query string and its body, merged, so that a
@@ -125,90 +153,138 @@ func (d *Decoder) Parse(r *http.Request) (Event, error) {
 
 // request decodes r whose body was already read.
 func (d *Decoder) request(r *http.Request, body []byte) (Event, error) {
-	values, err := d.bodyValues(r.Header.Get("Content-Type"), body)
+	f := d.Fields.keys()
+	fields, checked, err := bodyFields(&f, r.Header.Get("Content-Type"), body)
 	if err != nil {
 		return nil, err
 	}
 	if r.URL.RawQuery != "" {
-		pairs, err := query.Parse(r.URL.RawQuery, nil)
-		if err != nil {
-			return nil, wire.QueryError(provider, "", err)
-		}
-		fromQuery := make(map[string]string, len(pairs))
-		for _, p := range pairs {
-			if prev, dup := fromQuery[p.Key]; dup && prev != p.Value {
-				return nil, wire.Error(provider, p.Key, p.Value, wire.ErrRepeated)
-			}
-			fromQuery[p.Key] = p.Value
-		}
-		d.restorePlus(fromQuery)
-		for k, v := range fromQuery {
-			if prev, dup := values[k]; dup && prev != v {
-				return nil, wire.Error(provider, k, v, errBodyAndQuery)
-			}
-			if values == nil {
-				values = make(map[string]string, len(fromQuery))
-			}
-			values[k] = v
+		if fields, err = withQuery(&f, fields, r.URL.RawQuery); err != nil {
+			return nil, err
 		}
 	}
-	if len(values) == 0 && len(bytes.TrimSpace(body)) == 0 {
+	if len(fields) == 0 && len(bytes.TrimSpace(body)) == 0 {
 		// Nothing was sent at all. A body without fields ("{}") goes on to
-		// DecodeValues, which names the field a report cannot do without.
+		// decode, which names the field a report cannot do without.
 		if r.Method == http.MethodGet {
-			return nil, wire.Error(provider, "", "", errNoQuery)
+			return nil, field.Error(provider, "", "", errNoQuery)
 		}
-		return nil, wire.Error(provider, "", "", errNothing)
+		return nil, field.Error(provider, "", "", errNothing)
 	}
-	return d.DecodeValues(values)
+	if !checked && len(fields) > 0 {
+		if err := checkUTF8(fields); err != nil {
+			return nil, err
+		}
+	}
+	return d.decode(fields)
 }
 
 var (
 	errBodyAndQuery = errors.New("given in the query string and the body with different values")
 	errNoQuery      = errors.New("no fields in the query string")
-	errNothing      = fmt.Errorf("%w and no query string", wire.ErrEmpty)
-	errNoFields     = fmt.Errorf("%w: the webhook has no fields at all", wire.ErrMissing)
+	errNothing      = fmt.Errorf("%w and no query string", field.ErrEmpty)
+	errNoFields     = fmt.Errorf("%w: the webhook has no fields at all", field.ErrMissing)
 )
+
+// withQuery adds the fields of a query string to those of the body: a
+// key sent twice in the query with different values is refused, and so is
+// one the body has with another value (of several, the smallest key is
+// named); a key the body has with the same value is read once.
+func withQuery(f *Fields, fields []field.Field, raw string) ([]field.Field, error) {
+	q, err := queryFields(raw)
+	if err != nil {
+		return nil, err
+	}
+	restorePlus(f, q)
+	inBody := make(map[string]string, len(fields))
+	for _, b := range fields {
+		inBody[b.Key] = b.Value
+	}
+	conflict := -1
+	for i, p := range q {
+		if v, ok := inBody[p.Key]; ok && v != p.Value && (conflict < 0 || p.Key < q[conflict].Key) {
+			conflict = i
+		}
+	}
+	if conflict >= 0 {
+		return nil, field.Error(provider, q[conflict].Key, q[conflict].Value, errBodyAndQuery)
+	}
+	for _, p := range q {
+		if _, ok := inBody[p.Key]; !ok {
+			fields = append(fields, p)
+		}
+	}
+	return fields, nil
+}
+
+// queryFields reads a query string with query.Parse, the loose reader of
+// unencoded values: a key sent twice with different values is refused (the
+// first repeat in the order sent is named), a same-value repeat read once.
+func queryFields(raw string) ([]field.Field, error) {
+	pairs, err := query.Parse(raw, nil)
+	if err != nil {
+		key, value := "", ""
+		var qe *query.Error
+		if errors.As(err, &qe) {
+			key, value, err = qe.Key, qe.Value, qe.Err
+		}
+		if errors.Is(err, query.ErrUTF8) {
+			err = wire.ErrUTF8
+		}
+		return nil, field.Error(provider, key, value, err)
+	}
+	fields := make([]field.Field, 0, len(pairs))
+	seen := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		if prev, dup := seen[p.Key]; dup {
+			if prev != p.Value {
+				return nil, field.Error(provider, p.Key, p.Value, field.ErrRepeated)
+			}
+			continue
+		}
+		seen[p.Key] = p.Value
+		fields = append(fields, field.Field{Key: p.Key, Value: p.Value})
+	}
+	return fields, nil
+}
 
 // restorePlus undoes a '+' that became a space in the phone numbers of a
 // query string or form.
-func (d *Decoder) restorePlus(values map[string]string) {
-	f := d.Fields.keys()
-	for _, k := range []string{f.Bridge, f.From, f.To} {
-		if v, ok := values[k]; ok {
-			values[k] = tolerant.Phone(strings.TrimRight(v, " "))
+func restorePlus(f *Fields, fields []field.Field) {
+	for i := range fields {
+		if k := fields[i].Key; k == f.Bridge || k == f.From || k == f.To {
+			fields[i].Value = tolerant.Phone(strings.TrimRight(fields[i].Value, " "))
 		}
 	}
 }
 
-// bodyValues reads a JSON, multipart or form body into flat values, by the
-// rules Parse documents.
-func (d *Decoder) bodyValues(contentType string, body []byte) (map[string]string, error) {
+// bodyFields reads a JSON, multipart or form body into fields, by the
+// rules Parse documents. checked is false for multipart data, whose
+// fields are not yet checked for UTF-8.
+func bodyFields(f *Fields, contentType string, body []byte) (fields []field.Field, checked bool, err error) {
 	b := bytes.TrimSpace(body)
 	if len(b) == 0 {
-		return nil, nil
+		return nil, true, nil
 	}
 	mt, params, _ := mime.ParseMediaType(contentType)
 	switch {
 	case b[0] == '{' || mt == "application/json":
-		return jsonValues(b)
+		fields, err = jsonFields(b, make([]field.Field, 0, 24))
+		return fields, true, err
 	case mt == "multipart/form-data":
-		return multipartValues(b, params["boundary"])
+		fields, err = multipartFields(b, params["boundary"])
+		return fields, false, err
 	case mt != "application/x-www-form-urlencoded" && mt != "text/plain" && mt != "":
-		return nil, wire.Error(provider, "Content-Type", contentType, errContentType)
+		return nil, true, field.Error(provider, "Content-Type", contentType, errContentType)
 	case !isForm(b):
-		return nil, wire.Error(provider, "", string(b), errNotForm)
+		return nil, true, field.Error(provider, "", string(b), errNotForm)
 	}
-	form, err := wire.Form(provider, b)
+	fields, err = field.Form(provider, b, make([]field.Field, 0, 24))
 	if err != nil {
-		return nil, err
+		return nil, true, legacy(err)
 	}
-	values := make(map[string]string, len(form))
-	for k, vs := range form {
-		values[k] = vs[0]
-	}
-	d.restorePlus(values)
-	return values, nil
+	restorePlus(f, fields)
+	return fields, true, nil
 }
 
 var (
@@ -245,68 +321,151 @@ func formKeyByte(c byte) bool {
 		strings.IndexByte("-_.~%+*[]", c) >= 0
 }
 
-func multipartValues(body []byte, boundary string) (map[string]string, error) {
+// multipartFields reads multipart form data: one field per part, in the
+// order sent. A name sent twice with different values is refused, a
+// same-value repeat read once. Names and values that are not UTF-8
+// (name="\xff", or RFC 2231's name*=utf-8”%ff once decoded) are left to
+// checkUTF8, which refuses them with those of every other front-end.
+func multipartFields(body []byte, boundary string) ([]field.Field, error) {
 	if boundary == "" {
-		return nil, wire.Error(provider, "Content-Type", "", errors.New("multipart without a boundary"))
+		return nil, field.Error(provider, "Content-Type", "", errors.New("multipart without a boundary"))
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
-	values := map[string]string{}
+	var fields []field.Field
+	index := map[string]int{}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return values, nil
+			return fields, nil
 		}
 		if err != nil {
-			return nil, wire.Error(provider, "", "", fmt.Errorf("multipart body: %w", err))
+			return nil, field.Error(provider, "", "", fmt.Errorf("multipart body: %w", err))
 		}
 		name := part.FormName()
 		switch {
 		case part.FileName() != "":
-			return nil, wire.Error(provider, name, part.FileName(), errors.New("a file part, where only fields belong"))
+			return nil, field.Error(provider, name, part.FileName(), errors.New("a file part, where only fields belong"))
 		case name == "":
-			return nil, wire.Error(provider, "", "", errors.New("a part without a form-data name"))
+			return nil, field.Error(provider, "", "", errors.New("a part without a form-data name"))
 		}
-		// Names and values that are not UTF-8 (name="\xff", or RFC 2231's
-		// name*=utf-8''%ff once decoded) are refused by DecodeValues, with
-		// those of every other front-end.
 		v, err := io.ReadAll(part) // bounded: the body is already in memory
 		if err != nil {
-			return nil, wire.Error(provider, name, "", err)
+			return nil, field.Error(provider, name, "", err)
 		}
-		if prev, dup := values[name]; dup && prev != string(v) {
-			return nil, wire.Error(provider, name, string(v), wire.ErrRepeated)
+		if i, dup := index[name]; dup {
+			if fields[i].Value != string(v) {
+				return nil, field.Error(provider, name, string(v), field.ErrRepeated)
+			}
+			continue
 		}
-		values[name] = string(v)
-		if len(values) > wire.MaxFields {
-			return nil, wire.Error(provider, "", "", wire.ErrTooMany)
+		index[name] = len(fields)
+		fields = append(fields, field.Field{Key: name, Value: string(v)})
+		if len(fields) > field.MaxFields {
+			return nil, field.Error(provider, "", "", field.ErrTooMany)
 		}
 	}
 }
 
-// jsonValues reads a flat JSON object; scalars keep their text exactly. A
-// key sent twice with different values is refused (a map would keep the
-// last one, silently).
-func jsonValues(body []byte) (map[string]string, error) {
-	members, err := jsonobj.Parse(body)
+// jsonFields reads a flat JSON object with field.JSON: every member must
+// be a string, number, boolean or null (the first that is not is named,
+// with its JSON).
+func jsonFields(body []byte, dst []field.Field) ([]field.Field, error) {
+	fields, err := field.JSON(provider, body, dst)
+	if errors.Is(err, field.ErrTooMany) {
+		fields, err = manyMembers(body, dst, err)
+	}
 	if err != nil {
-		return nil, wire.JSONError(provider, err)
+		return nil, legacy(err)
 	}
-	values := make(map[string]string, len(members))
-	for _, m := range members {
-		key := string(m.Key)
-		s, ok := jsonobj.Scalar(m.Value)
-		if !ok {
-			return nil, wire.Error(provider, key, string(m.Value), errNotScalar)
+	for _, m := range fields {
+		if !m.Kind.Scalar() {
+			return nil, field.Error(provider, m.Key, m.Value, errNotScalar)
 		}
-		if prev, dup := values[key]; dup && prev != s {
-			return nil, wire.Error(provider, key, s, wire.ErrRepeated)
-		}
-		values[key] = s
 	}
-	return values, nil
+	return fields, nil
 }
 
 var errNotScalar = errors.New("not a string, number or boolean")
+
+// manyMembers reads a JSON object that field.JSON refused, with tooMany,
+// for more than field.MaxFields members: it counts repeats, and a key
+// repeated with one value thousands of times is no ambiguity (the hostile
+// tests send one, under a 1 MiB limit, and want it read). It reads the
+// members as field.JSON does (a repeat with the same value once, one with
+// another refused), and refuses more than MaxFields distinct keys. It goes
+// once field.JSON counts members after dropping same-value repeats.
+func manyMembers(body []byte, dst []field.Field, tooMany error) ([]field.Field, error) {
+	members, err := jsonobj.Parse(body)
+	if err != nil {
+		return nil, tooMany // not reached: field.JSON read the object
+	}
+	index := make(map[string]int, field.MaxFields)
+	for _, m := range members {
+		f := field.Field{Key: string(m.Key), Value: string(m.Value), Kind: field.Number}
+		switch m.Value[0] {
+		case '"':
+			f.Kind = field.Text
+		case 't', 'f':
+			f.Kind = field.Bool
+		case 'n':
+			f.Kind = field.Null
+		case '{':
+			f.Kind = field.Object
+		case '[':
+			f.Kind = field.Array
+		}
+		if f.Kind.Scalar() {
+			f.Value, _ = jsonobj.Scalar(m.Value)
+		}
+		i, dup := index[f.Key]
+		switch {
+		case !dup:
+			index[f.Key] = len(dst)
+			dst = append(dst, f)
+		case dst[i].Kind != f.Kind || f.Kind.Scalar() && dst[i].Value != f.Value:
+			return nil, field.Error(provider, f.Key, f.Value, field.ErrRepeated)
+		case !f.Kind.Scalar() && !jsonobj.Same([]byte(dst[i].Value), m.Value):
+			var b bytes.Buffer
+			_ = json.Compact(&b, m.Value) // valid JSON: jsonobj.Parse read it
+			return nil, field.Error(provider, f.Key, b.String(), field.ErrRepeated)
+		}
+	}
+	if len(dst) > field.MaxFields {
+		return nil, tooMany
+	}
+	return dst, nil
+}
+
+// checkUTF8 refuses keys and values that are not UTF-8, naming the
+// smallest such key (with no value when the key is the offence), so that
+// the error does not depend on the order of the fields.
+func checkUTF8(fields []field.Field) error {
+	bad := -1
+	for i, f := range fields {
+		if (!utf8.ValidString(f.Key) || !utf8.ValidString(f.Value)) && (bad < 0 || f.Key < fields[bad].Key) {
+			bad = i
+		}
+	}
+	if bad < 0 {
+		return nil
+	}
+	key, value := fields[bad].Key, fields[bad].Value
+	if !utf8.ValidString(key) {
+		value = "" // the key is the offence; its value may be fine
+	}
+	return field.Error(provider, key, value, wire.ErrUTF8)
+}
+
+// legacy gives an error of internal/field the UTF-8 sentinel of
+// internal/wire, which callers match with errors.Is; the two have the same
+// text. It goes when the packages share one sentinel.
+func legacy(err error) error {
+	var de *telhook.DecodeError
+	if errors.As(err, &de) && de.Err == field.ErrUTF8 {
+		de.Err = wire.ErrUTF8
+	}
+	return err
+}
 
 // maxNumber bounds bridge, from and to: E.164 has at most 15 digits, and
 // masks ("91806828XXXX") or IVR flows ("flow:220") are short too.
@@ -316,117 +475,135 @@ var errLongNumber = fmt.Errorf("longer than %d characters: no phone number", max
 
 var errTemplate = errors.New("unrendered template placeholder: the composed webhook uses a variable Mobtexting did not fill")
 
-// DecodeValues maps flat values (from any transport) onto a Report with
-// the Decoder's Fields, or reads them as a Challenge. Keys and values that
-// are not UTF-8, values that still hold template text ("{{to}}",
-// "@{{to}}") and an empty map (which names the status key a report needs)
-// are refused.
-func (d *Decoder) DecodeValues(values map[string]string) (Event, error) {
+// decode reads fields, checked for UTF-8 and with no key twice, as a
+// Challenge, a Report with the Decoder's Fields, or an Unknown webhook.
+func (d *Decoder) decode(fields []field.Field) (Event, error) {
 	f := d.Fields.keys()
-	if len(values) == 0 {
-		return nil, wire.Error(provider, f.Status, "", errNoFields)
+	if len(fields) == 0 {
+		return nil, field.Error(provider, f.Status, "", errNoFields)
 	}
-	// Every front-end (JSON, form, query string, multipart) ends here: the
-	// one place where text that is not UTF-8 is refused, keys included, so
-	// that none reaches a field or an Extra key. It is looked for in the
-	// one pass over values; CheckFields builds the error only when needed.
-	bad, invalid := "", false
-	for k, v := range values {
-		invalid = invalid || !utf8.ValidString(k) || !utf8.ValidString(v)
-		if strings.Contains(v, "{{") && strings.Contains(v, "}}") && (bad == "" || k < bad) {
-			bad = k // the smallest such key, so the error does not depend on map order
+	bad := -1 // the smallest key whose value holds template text
+	for i, x := range fields {
+		if strings.Contains(x.Value, "{{") && strings.Contains(x.Value, "}}") && (bad < 0 || x.Key < fields[bad].Key) {
+			bad = i
 		}
 	}
-	if invalid {
-		return nil, wire.CheckFields(provider, values)
+	if bad >= 0 {
+		return nil, field.Error(provider, fields[bad].Key, fields[bad].Value, errTemplate)
 	}
-	if bad != "" {
-		return nil, wire.Error(provider, bad, values[bad], errTemplate)
+	r := field.NewReader(provider, fields)
+	if r.Has("challenge") && r.Has("validation_key") {
+		return &Challenge{ValidationKey: r.Text("validation_key"), Challenge: r.Text("challenge"), Token: r.Text("token")}, nil
 	}
-	if _, ok := values["challenge"]; ok {
-		if _, ok := values["validation_key"]; ok {
-			return &Challenge{ValidationKey: values["validation_key"], Challenge: values["challenge"], Token: values["token"]}, nil
-		}
+	if names := f.names(); !slices.ContainsFunc(names[:], r.Has) {
+		return &Unknown{Fields: r.Extra()}, fmt.Errorf("obd: neither a report nor a challenge: %w", telhook.ErrUnknownEvent)
 	}
-	mapped := f.list()
-	isReport := false
-	for _, p := range mapped {
-		if _, ok := values[*p]; ok {
-			isReport = true
-			break
-		}
-	}
-	if !isReport {
-		return &Unknown{Fields: values}, fmt.Errorf("obd: neither a report nor a challenge: %w", telhook.ErrUnknownEvent)
-	}
-	r, err := d.report(f, mapped, values)
-	if err != nil {
-		return nil, err // not a nil *Report inside a non-nil Event
-	}
-	return r, nil
-}
-
-func (d *Decoder) report(f Fields, mapped []*string, values map[string]string) (*Report, error) {
 	loc := d.Location
 	if loc == nil {
 		loc = india
 	}
-	get := func(k string) string { return strings.TrimSpace(values[k]) }
-	r := &Report{
-		ID: get(f.ID), WebhookID: get(f.WebhookID), Source: get(f.Source), Bridge: get(f.Bridge),
-		From: get(f.From), To: get(f.To), MID: get(f.MID), Status: get(f.Status), Status1: get(f.Status1),
-		Status2: get(f.Status2), HangupBy: get(f.HangupBy), RecordingURL: get(f.RecordingURL),
-	}
-	if r.Status == "" {
-		return nil, wire.Error(provider, f.Status, "", wire.ErrMissing)
-	}
-	for _, n := range []struct{ key, v string }{{f.Bridge, r.Bridge}, {f.From, r.From}, {f.To, r.To}} {
-		if len(n.v) > maxNumber {
-			return nil, wire.Error(provider, n.key, n.v, errLongNumber)
-		}
-	}
-	var err error
-	convert := func(key string, fn func(string) error) {
-		if s := get(key); err == nil && s != "" {
-			if e := fn(s); e != nil {
-				err = wire.Error(provider, key, s, e)
-			}
-		}
-	}
-	convert(f.FlowID, func(s string) error {
-		n, e := tolerant.Int(s)
-		if e == nil && int64(int(n)) != n {
-			e = tolerant.ErrRange
-		}
-		r.FlowID = int(n)
-		return e
-	})
-	for _, t := range []struct {
-		key string
-		dst *time.Time
-	}{{f.StartAt, &r.StartAt}, {f.EndAt, &r.EndAt}, {f.Date, &r.Date}} {
-		convert(t.key, func(s string) (e error) { *t.dst, e = tolerant.ParseTime(s, loc); return e })
-	}
-	convert(f.UnixTime, func(s string) error {
-		n, e := tolerant.Int(s)
-		if e == nil && (n < 0 || n > 1<<40) {
-			e = tolerant.ErrRange
-		}
-		r.UnixTime = time.Unix(n, 0).UTC()
-		return e
-	})
-	convert(f.Duration, func(s string) (e error) { r.Duration, e = tolerant.Seconds(s); return e })
-	convert(f.Billing, func(s string) (e error) { r.Billing, e = tolerant.Seconds(s); return e })
+	rep, err := report(trimmed{r}, &f, loc)
 	if err != nil {
+		return nil, err // not a nil *Report inside a non-nil Event
+	}
+	return rep, nil
+}
+
+// report reads a Report. Failures are checked in a fixed order, the first
+// one named: the status, the length of the numbers, then the values that
+// are converted, in the order of the Report's fields.
+func report(r trimmed, f *Fields, loc *time.Location) (*Report, error) {
+	rep := &Report{
+		ID: r.Text(f.ID), WebhookID: r.Text(f.WebhookID), Source: r.Text(f.Source), Bridge: r.Text(f.Bridge),
+		From: r.Text(f.From), To: r.Text(f.To), MID: r.Text(f.MID), Status: r.Text(f.Status), Status1: r.Text(f.Status1),
+		Status2: r.Text(f.Status2), HangupBy: r.Text(f.HangupBy), RecordingURL: r.Text(f.RecordingURL),
+	}
+	if rep.Status == "" {
+		r.Fail(f.Status, "", field.ErrMissing)
+	}
+	for _, n := range [...]struct{ key, v string }{{f.Bridge, rep.Bridge}, {f.From, rep.From}, {f.To, rep.To}} {
+		if len(n.v) > maxNumber {
+			r.Fail(n.key, n.v, errLongNumber)
+		}
+	}
+	rep.FlowID = r.Int(f.FlowID)
+	rep.StartAt = r.Time(f.StartAt, loc)
+	rep.EndAt = r.Time(f.EndAt, loc)
+	rep.Date = r.Time(f.Date, loc)
+	rep.UnixTime = r.unix(f.UnixTime)
+	rep.Duration = r.Seconds(f.Duration)
+	rep.Billing = r.Seconds(f.Billing)
+	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	for k, v := range values {
-		if !slices.ContainsFunc(mapped, func(p *string) bool { return *p == k }) {
-			if r.Extra == nil {
-				r.Extra = make(map[string]string)
-			}
-			r.Extra[k] = v
-		}
+	rep.Extra = r.Extra()
+	return rep, nil
+}
+
+// trimmed reads every value with the space around it trimmed: Text is the
+// Reader's Word, and a number or time is converted, and named by a
+// failure, without that space; a value of space alone is empty.
+type trimmed struct{ *field.Reader }
+
+// Text returns key's value, trimmed.
+func (r trimmed) Text(key string) string { return r.Word(key) }
+
+// Int returns key's value as an int; empty is 0.
+func (r trimmed) Int(key string) int {
+	s := r.Word(key)
+	if s == "" {
+		return 0
 	}
-	return r, nil
+	n, err := tolerant.Int(s)
+	if err == nil && int64(int(n)) != n {
+		err = tolerant.ErrRange
+	}
+	if err != nil {
+		r.Fail(key, s, err)
+	}
+	return int(n)
+}
+
+// Seconds returns key's value, whole seconds; empty is 0.
+func (r trimmed) Seconds(key string) time.Duration {
+	s := r.Word(key)
+	if s == "" {
+		return 0
+	}
+	d, err := tolerant.Seconds(s)
+	if err != nil {
+		r.Fail(key, s, err)
+	}
+	return d
+}
+
+// Time returns key's value read by tolerant.ParseTime in loc; empty is the
+// zero Time.
+func (r trimmed) Time(key string, loc *time.Location) time.Time {
+	s := r.Word(key)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := tolerant.ParseTime(s, loc)
+	if err != nil {
+		r.Fail(key, s, err)
+	}
+	return t
+}
+
+// unix returns key's value, seconds since 1970 up to 2^40, in UTC; empty
+// is the zero Time.
+func (r trimmed) unix(key string) time.Time {
+	s := r.Word(key)
+	if s == "" {
+		return time.Time{}
+	}
+	n, err := tolerant.Int(s)
+	if err == nil && (n < 0 || n > 1<<40) {
+		err = tolerant.ErrRange
+	}
+	if err != nil {
+		r.Fail(key, s, err)
+	}
+	return time.Unix(n, 0).UTC()
 }

@@ -16,6 +16,12 @@
 // kept as sent: ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL,
 // RECEIVED, MISSED, COMPLETED, or any word Mobtexting adds.
 //
+// The body is read as every provider's JSON is: a key sent twice is read
+// once when both values are the same JSON, and refused otherwise (null and
+// "", 1 and "1" are two values); a member that is an object or an array,
+// nesting deeper than 64 levels, more than 1000 distinct keys and an empty
+// body are refused.
+//
 // # Composed webhooks
 //
 // Mobtexting lets you compose a webhook: the method (GET, POST or PUT), the

@@ -11,11 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/core"
-	"github.com/telhook/telhook/internal/jsonobj"
+	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/internal/query"
 	"github.com/telhook/telhook/internal/tolerant"
 	"github.com/telhook/telhook/internal/wire"
@@ -41,10 +42,10 @@ func Parse(r *http.Request) (*Event, error) {
 // Decode reads one webhook body of any dialect. The body decides which:
 //
 //   - a JSON object, with keys in any case (K2M's "Callerid", Creomate's
-//     "callerid"). It is read with encoding/json first; only when that
-//     fails is it repaired (a missing opening quote, typographic quotes,
-//     trailing commas, bare tokens) and read again. Repair never moves a
-//     value to another key and never invents one.
+//     "callerid"). It is read strictly first; only when that fails is it
+//     repaired (a missing opening quote, typographic quotes, trailing
+//     commas, bare tokens) and read again. Repair never moves a value to
+//     another key and never invents one.
 //   - a bare recording URL (the legacy recording request): a Recording
 //     event whose ID comes from the file name ("…/230102185935_18-1-1.mp3"
 //     is segment "230102185935_18-1", recording 1).
@@ -52,22 +53,28 @@ func Parse(r *http.Request) (*Event, error) {
 //
 // Anything else is a *telhook.DecodeError: the dialect is never guessed.
 // So is text that is not UTF-8, in a key or a value, raw or once its
-// escapes are decoded, in every dialect: an event holds text only.
+// escapes are decoded, in every dialect: an event holds text only. So is a
+// key sent twice, in any case, with different values ("Event" and
+// "event"): one of them would be dropped silently.
 // An event of a type this package does not know is returned with an error
 // matching telhook.ErrUnknownEvent.
 func Decode(body []byte) (*Event, error) {
 	b := bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))
 	switch {
 	case len(b) == 0:
-		return nil, wire.Error(provider, "", "", wire.ErrEmpty)
+		return nil, field.Error(provider, "", "", field.ErrEmpty)
 	case b[0] == '{':
-		return decodeJSON(b)
+		fields, err := field.JSON(provider, b, make([]field.Field, 0, 16))
+		if err != nil {
+			return nil, jsonError(b, err)
+		}
+		return decode(fields, false)
 	case bytes.HasPrefix(b, []byte("http://")) || bytes.HasPrefix(b, []byte("https://")):
 		return decodeURL(string(b))
 	case bytes.IndexByte(b, '=') > 0:
 		return DecodeQuery(string(b))
 	}
-	return nil, wire.Error(provider, "", string(b), errNotWebhook)
+	return nil, field.Error(provider, "", string(b), errNotWebhook)
 }
 
 var errNotWebhook = errors.New("neither JSON, a query string nor a recording URL")
@@ -82,33 +89,15 @@ func DecodeQuery(raw string) (*Event, error) {
 	if strings.HasPrefix(raw, "http://") || strings.HasPrefix(raw, "https://") {
 		return decodeURL(raw)
 	}
-	pairs, err := query.Parse(raw, knownKey)
+	fields, err := query.Fields(provider, raw, knownKey, make([]field.Field, 0, 16))
 	if err != nil {
-		return nil, wire.QueryError(provider, raw, err)
+		return nil, sharedUTF8(err)
 	}
-	fields := make(map[string]string, len(pairs))
-	names := make(map[string]string, len(pairs)) // lowercase key → key as sent
-	for _, p := range pairs {
-		k := strings.ToLower(p.Key)
-		if prev, dup := fields[k]; dup && prev != p.Value {
-			return nil, wire.Error(provider, p.Key, p.Value, wire.ErrRepeated)
-		}
-		fields[k], names[k] = p.Value, p.Key
-	}
-	if v, ok := fields["callerid"]; ok { // a raw '+' became a space
-		fields["callerid"] = tolerant.Phone(strings.TrimRight(v, " "))
-	}
-	var urls []string
-	for _, k := range []string{"fileurls", "files"} {
-		if v, ok := fields[k]; ok && v != "" {
-			urls = append(urls, strings.Split(v, ",")...)
-			delete(fields, k)
-		}
-	}
-	return build(fields, names, urls)
+	return decode(fields, true)
 }
 
-// knownKey reports the keys of every dialect, lowercased.
+// knownKey reports the keys of every dialect, lowercased: after a value
+// that is a URL with a query of its own, only these start a new pair.
 func knownKey(k string) bool {
 	switch k {
 	case "event", "callerid", "user", "usertype", "did", "id", "trtype", "finishtype",
@@ -118,103 +107,78 @@ func knownKey(k string) bool {
 	return false
 }
 
-func decodeJSON(b []byte) (*Event, error) {
-	members, err := jsonobj.Parse(b)
-	if err != nil {
-		return nil, wire.JSONError(provider, err)
-	}
-	fields := make(map[string]string, len(members))
-	names := make(map[string]string, len(members))
-	var urls []string
-	for _, m := range members { // in the order sent: errors name the first bad member
-		key := string(m.Key)
-		k := strings.ToLower(key)
-		if k == "fileurls" || k == "files" {
-			list, err := jsonStrings(m.Value)
-			if err != nil {
-				return nil, wire.Error(provider, key, string(m.Value), err)
-			}
-			urls = append(urls, list...)
-			continue
-		}
-		s, ok := jsonobj.Scalar(m.Value)
-		if !ok {
-			return nil, wire.Error(provider, key, string(m.Value), errNotScalar)
-		}
-		// The same key twice, in any case, must agree: a map would keep
-		// the last one silently.
-		if prev, dup := fields[k]; dup && prev != s {
-			return nil, wire.Error(provider, key, s, wire.ErrRepeated)
-		}
-		fields[k], names[k] = s, key
-	}
-	return build(fields, names, urls)
-}
-
-var errNotScalar = errors.New("not a string, number or boolean")
-
-// jsonStrings reads a list of URLs: an array of strings, or one string.
-func jsonStrings(v json.RawMessage) ([]string, error) {
-	var list []string
-	if err := json.Unmarshal(v, &list); err == nil {
-		return list, nil
-	}
-	s, ok := jsonobj.Scalar(v)
-	if !ok || s == "" {
-		return nil, errors.New("not a list of URLs")
-	}
-	return []string{s}, nil
-}
+// The keys of the recording URLs: K2M's FileUrls and Creomate's FILES.
+const (
+	fileURLs = "fileurls"
+	files    = "files"
+)
 
 // urlField names the recording URLs in errors, by K2M's key: a bare URL
 // has no key of its own.
 const urlField = "FileUrls"
 
-// wireEvent holds the two fields every webhook must have.
-type wireEvent struct {
-	Type string `json:"event" validate:"required"`
-	ID   string `json:"id" validate:"required"`
-}
-
-// build turns the fields of any dialect (lowercase keys) into an Event.
-func build(f map[string]string, names map[string]string, urls []string) (*Event, error) {
-	take := func(k string) string {
-		v := strings.TrimSpace(f[k])
-		delete(f, k)
-		return v
-	}
-	ev := &Event{
-		Type:         eventType(take("event")),
-		CallerID:     take("callerid"),
-		User:         take("user"),
-		UserType:     take("usertype"),
-		DID:          take("did"),
-		ID:           take("id"),
-		TransferType: transferType(take("trtype")),
-		FinishType:   finishType(take("finishtype")),
-		Title:        take("title"),
-	}
-	if err := wire.Validate(provider, &wireEvent{Type: ev.Type, ID: ev.ID}); err != nil {
+// decode reads the fields of the JSON dialect or (query) of the legacy
+// GET scheme into an Event. Keys are matched in any case.
+func decode(fields []field.Field, query bool) (*Event, error) {
+	fields, urls, err := checkFields(fields, !query)
+	if err != nil {
 		return nil, err
 	}
-	if v, ok := f["transfer"]; ok {
-		t, err := parseBool(v)
+	r := field.NewReader(provider, fields).Fold()
+	ev := &Event{
+		Type:         eventType(r.Word("event")),
+		User:         r.Word("user"),
+		UserType:     r.Word("usertype"),
+		DID:          r.Word("did"),
+		ID:           r.Word("id"),
+		TransferType: transferType(r.Word("trtype")),
+		FinishType:   finishType(r.Word("finishtype")),
+		Title:        r.Word("title"),
+	}
+	if query { // a raw '+' became a space
+		ev.CallerID = strings.TrimSpace(tolerant.Phone(strings.TrimRight(r.Text("callerid"), " ")))
+	} else {
+		ev.CallerID = r.Word("callerid")
+	}
+	transfer, transferSent := r.Field("transfer")
+	duration, durationSent := r.Field("duration")
+
+	// The JSON dialect's URL lists were read by checkFields. The GET
+	// scheme's are comma-separated; an empty one is kept in Extra, as it
+	// always has been.
+	var emptyList []field.Field
+	for _, k := range [...]string{fileURLs, files} {
+		f, ok := r.Field(k)
+		switch {
+		case !ok || !query: // absent, or read by checkFields
+		case f.Value == "":
+			emptyList = append(emptyList, f)
+		default:
+			urls = append(urls, strings.Split(f.Value, ",")...)
+		}
+	}
+
+	// Refusals, in the order this decoder has always made them.
+	switch {
+	case ev.Type == "":
+		r.Fail("event", "", field.ErrMissing)
+	case ev.ID == "":
+		r.Fail("id", "", field.ErrMissing)
+	}
+	if transferSent {
+		t, err := parseBool(transfer.Value)
 		if err != nil {
-			return nil, wire.Error(provider, names["transfer"], v, err)
+			r.Fail(transfer.Key, transfer.Value, err)
 		}
 		ev.Transfer = t
-		delete(f, "transfer")
 	}
-	v, durationSent := f["duration"]
 	if durationSent {
-		d, err := parseDuration(v)
+		d, err := parseDuration(duration.Value)
 		if err != nil {
-			return nil, wire.Error(provider, names["duration"], v, err)
+			r.Fail(duration.Key, duration.Value, err)
 		}
 		ev.Duration = d
-		delete(f, "duration")
-	}
-	if !durationSent && ev.IsEnd() {
+	} else if ev.IsEnd() {
 		ev.Duration = titleDuration(ev.Title)
 	}
 	for _, u := range urls {
@@ -223,13 +187,17 @@ func build(f map[string]string, names map[string]string, urls []string) (*Event,
 		}
 	}
 	if ev.Type == Recording && len(ev.RecordingURLs) == 0 {
-		return nil, wire.Error(provider, urlField, "", wire.ErrMissing)
+		r.Fail(urlField, "", field.ErrMissing)
 	}
-	for k, v := range f {
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	ev.Extra = r.Extra()
+	for _, f := range emptyList {
 		if ev.Extra == nil {
-			ev.Extra = make(map[string]string, len(f))
+			ev.Extra = make(map[string]string, len(emptyList))
 		}
-		ev.Extra[names[k]] = v
+		ev.Extra[f.Key] = f.Value
 	}
 	if !knownType(ev.Type) {
 		return ev, fmt.Errorf("pbx3cx: event %q: %w", ev.Type, telhook.ErrUnknownEvent)
@@ -237,30 +205,236 @@ func build(f map[string]string, names map[string]string, urls []string) (*Event,
 	return ev, nil
 }
 
-// decodeURL reads the legacy recording request: a bare URL. The URL and
-// the file name its escapes decode to must be UTF-8, as every value of the
-// other dialects must: "…/recording/%FF%FE_1-1-1.mp3" would put bytes that
-// are no text into ID.
+// checkFields walks fields in the order sent, and refuses at the first
+// field that has a fault:
+//
+//   - of the JSON dialect (isJSON), an object or array that is not a list
+//     of recording URLs, and a list that is none;
+//   - a key sent before in another case ("Event", then "event") with a
+//     different value (field.JSON refuses exact repeats already, and
+//     query.Fields leaves them to its caller).
+//
+// A repeat with the same value is dropped, the field kept taking the key
+// as last spelled, the one errors and Extra name. checkFields returns the
+// fields left, in place, and the JSON dialect's recording URLs, in the
+// order sent.
+func checkFields(fields []field.Field, isJSON bool) ([]field.Field, []string, error) {
+	var (
+		urls  []string
+		seen  uint64         // foldBit of every key kept
+		index map[string]int // folded key → its field, for bodies of many fields
+		n     int            // fields kept
+	)
+	if len(fields) > 32 {
+		index = make(map[string]int, len(fields))
+	}
+	for j := range fields {
+		f := fields[j]
+		var fileList []string
+		if isJSON {
+			var err error
+			switch {
+			case isURLKey(f.Key):
+				if fileList, err = urlList(f); err != nil {
+					return nil, nil, field.Error(provider, f.Key, rawJSON(f), err)
+				}
+			case !f.Kind.Scalar():
+				return nil, nil, field.Error(provider, f.Key, f.Value, field.ErrNotScalar)
+			}
+		}
+		i := -1
+		if index != nil {
+			k := strings.Map(foldRune, f.Key)
+			if at, ok := index[k]; ok {
+				i = at
+			} else {
+				index[k] = n
+			}
+		} else if bit := foldBit(f.Key); seen&bit != 0 {
+			for at := range n {
+				if strings.EqualFold(fields[at].Key, f.Key) {
+					i = at
+					break
+				}
+			}
+		} else {
+			seen |= bit
+		}
+		if i >= 0 {
+			if fields[i].Value != f.Value || fields[i].Kind != f.Kind {
+				return nil, nil, field.Error(provider, f.Key, f.Value, field.ErrRepeated)
+			}
+			fields[i].Key = f.Key
+			continue
+		}
+		fields[n] = f
+		n++
+		urls = append(urls, fileList...)
+	}
+	return fields[:n], urls, nil
+}
+
+func isURLKey(k string) bool { return strings.EqualFold(k, fileURLs) || strings.EqualFold(k, files) }
+
+// urlList reads a list of URLs: an array of strings, or one string (or
+// number or boolean); null is no list.
+func urlList(f field.Field) ([]string, error) {
+	switch f.Kind {
+	case field.Null:
+		return nil, nil
+	case field.Array, field.Object:
+		var list []string
+		if json.Unmarshal([]byte(f.Value), &list) != nil {
+			return nil, errNotURLs
+		}
+		return list, nil
+	case field.Text:
+		if f.Value == "" {
+			return nil, errNotURLs
+		}
+	}
+	return []string{f.Value}, nil
+}
+
+var errNotURLs = errors.New("not a list of URLs")
+
+// rawJSON is the JSON f was sent as, for an error about a list of URLs
+// (the text of the only string that is refused as one is "").
+func rawJSON(f field.Field) string {
+	if f.Kind == field.Text {
+		return strconv.Quote(f.Value)
+	}
+	return f.Value
+}
+
+// foldBit is a bit of a 64-bit set for key, the same for every key
+// strings.EqualFold matches: from its first and last letters, folded.
+func foldBit(key string) uint64 {
+	first, _ := utf8.DecodeRuneInString(key)
+	last, _ := utf8.DecodeLastRuneInString(key)
+	return 1 << (uint(foldRune(first)*7+foldRune(last)*3) & 63)
+}
+
+// foldRune maps every rune of one Unicode case-folding orbit (those
+// strings.EqualFold matches: 's', 'S' and 'ſ', say) to one of them,
+// lowercase for ASCII letters.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	}
+	low := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		low = min(low, f)
+	}
+	if 'A' <= low && low <= 'Z' {
+		low += 'a' - 'A'
+	}
+	return low
+}
+
+// jsonError is the error of field.JSON as this decoder words it. A member
+// nested too deep (which strict JSON only can be: repair refuses it) is a
+// value that is not a string, or not a list of URLs, as it always was,
+// quoting its start.
+func jsonError(b []byte, err error) error {
+	var de *telhook.DecodeError
+	if errors.As(err, &de) && de.Err == field.ErrTooDeep {
+		cause := field.ErrNotScalar
+		if isURLKey(de.Field) {
+			cause = errNotURLs
+		}
+		return field.Error(provider, de.Field, deepValue(b), cause)
+	}
+	return sharedUTF8(err)
+}
+
+// deepValue returns the start of the first member's value in b, a JSON
+// object, that nests deeper than field.MaxDepth levels (its object
+// included): enough of it for field.Error to cut.
+func deepValue(b []byte) string {
+	level, start := 0, 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			if level++; level == 2 {
+				start = i
+			}
+			if level > field.MaxDepth {
+				return string(b[start:min(len(b), start+4*field.MaxDepth)])
+			}
+		case '}', ']':
+			level--
+		}
+	}
+	return ""
+}
+
+// sharedUTF8 makes a refusal of text that is not UTF-8 match
+// wire.ErrUTF8 as well as field.ErrUTF8, for as long as the two are not
+// one value (internal/wire takes its sentinel from internal/jsonobj).
+// Once they are, it returns err unchanged.
+func sharedUTF8(err error) error {
+	var de *telhook.DecodeError
+	if wire.ErrUTF8 != field.ErrUTF8 && errors.As(err, &de) && de.Err == field.ErrUTF8 {
+		de.Err = bothUTF8{}
+	}
+	return err
+}
+
+// bothUTF8 is field.ErrUTF8, matching wire.ErrUTF8 too.
+type bothUTF8 struct{}
+
+func (bothUTF8) Error() string   { return field.ErrUTF8.Error() }
+func (bothUTF8) Unwrap() []error { return []error{field.ErrUTF8, wire.ErrUTF8} }
+
+// decodeURL reads the legacy recording request: a bare URL, whose fields
+// are the event type, the URL, and the segment id its file name holds. The
+// URL and the file name its escapes decode to must be UTF-8, as every
+// value of the other dialects must: "…/recording/%FF%FE_1-1-1.mp3" would
+// put bytes that are no text into ID.
 func decodeURL(s string) (*Event, error) {
+	fields, err := urlFields(s, make([]field.Field, 0, 3))
+	if err != nil {
+		return nil, sharedUTF8(err)
+	}
+	r := field.NewReader(provider, fields)
+	return &Event{Type: r.Text("event"), ID: r.Text("id"), RecordingURLs: []string{r.Text(urlField)}}, nil
+}
+
+// urlFields appends the fields of a bare recording URL to dst: "event"
+// (Recording), urlField (the URL as sent) and, when the file name holds
+// one, "id": ".../230102185935_18-1-1.mp3" is the segment id
+// "230102185935_18-1", then the recording index.
+func urlFields(s string, dst []field.Field) ([]field.Field, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || strings.ContainsAny(s, " \t\r\n") {
-		return nil, wire.Error(provider, "", s, errors.New("not a recording URL"))
+		return dst, field.Error(provider, "", s, errNotURL)
 	}
 	if !utf8.ValidString(s) || !utf8.ValidString(u.Path) {
-		return nil, wire.Error(provider, urlField, s, wire.ErrUTF8)
+		return dst, field.Error(provider, urlField, s, field.ErrUTF8)
 	}
-	ev := &Event{Type: Recording, RecordingURLs: []string{s}}
-	// ".../230102185935_18-1-1.mp3": the segment id, then the recording index.
+	dst = append(dst, field.Field{Key: "event", Value: Recording}, field.Field{Key: urlField, Value: s})
 	name := strings.TrimSuffix(path.Base(u.Path), path.Ext(u.Path))
 	if i := strings.LastIndexByte(name, '-'); i > 0 {
 		if _, err := strconv.Atoi(name[i+1:]); err == nil {
 			if seg := name[:i]; strings.Contains(seg, "_") && strings.Contains(seg, "-") {
-				ev.ID = seg
+				dst = append(dst, field.Field{Key: "id", Value: seg})
 			}
 		}
 	}
-	return ev, nil
+	return dst, nil
 }
+
+var errNotURL = errors.New("not a recording URL")
 
 func eventType(s string) string {
 	switch t := strings.ToLower(s); t {

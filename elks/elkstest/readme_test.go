@@ -5,10 +5,12 @@ package elkstest_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
 	"github.com/telhook/telhook/elks/elkstest"
 )
@@ -36,7 +38,7 @@ func callbacks() elks.Callbacks {
 }
 
 func TestIVRAndReply(t *testing.T) {
-	h := elks.NewHandler(callbacks(), quiet)
+	h := elks.NewHandler(callbacks(), telhook.WithLogger(slog.New(slog.DiscardHandler)))
 	call := func(result string) *elks.CallEvent {
 		return &elks.CallEvent{CallID: "c1", From: "+46723175800", To: "+46101994214", Direction: "incoming", Result: result}
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/internal/testfix"
 )
 
@@ -269,4 +271,106 @@ func TestParseManyAmpersandsIsLinear(t *testing.T) {
 		t.Errorf("Parse of %d bytes: %v with %d '&' in the value, %v without: more than %dx (best of 5 each)", benchSize, tMany, benchAmps, tOne, factor)
 	}
 	t.Logf("best of 5: one value %v, %d '&' %v (%.1fx)", tOne, benchAmps, tMany, float64(tMany)/float64(tOne))
+}
+
+// TestFields: Fields reads every query as Parse does, as fields of kind
+// Text, and refuses with field's sentinels in *telhook.DecodeErrors.
+func TestFields(t *testing.T) {
+	tests := []struct {
+		raw    string
+		want   []field.Field
+		err    error  // nil: no error
+		msg    string // the error's text
+		reason string
+	}{
+		{"event=incoming&title=Call from +420774852629 (0:07)&id=1",
+			[]field.Field{{Key: "event", Value: "incoming"}, {Key: "title", Value: "Call from +420774852629 (0:07)"}, {Key: "id", Value: "1"}},
+			nil, "", "raw text: spaces, a literal '+'"},
+		{"title=Missed+call+from+%2B420&did=DID%20Serbia&id=1",
+			[]field.Field{{Key: "title", Value: "Missed call from +420"}, {Key: "did", Value: "DID Serbia"}, {Key: "id", Value: "1"}},
+			nil, "", "properly encoded: '+' a space, escapes decoded"},
+		{"t%69tle=100% sure&id=1", nil, ErrNotQuery, `p: value "t%69tle=100% sure&id=1": not a query string: it does not start with key=value`,
+			"an escape in a key makes it no key"},
+		{"title=Tom & Jerry&id=1&id=1&ID=2", []field.Field{{Key: "title", Value: "Tom & Jerry"}, {Key: "id", Value: "1"}, {Key: "id", Value: "1"}, {Key: "ID", Value: "2"}},
+			nil, "", "repeats are the caller's"},
+		{"", nil, field.ErrEmpty, "p: empty query string", "nothing: field.ErrEmpty, worded as before"},
+		{"a=1&user=8%FF2&b=%FE", nil, field.ErrUTF8, `p: field "user": value "8�2": not valid UTF-8`, "the first pair that is not UTF-8 is named"},
+		{strings.Repeat("a=1&", MaxPairs), nil, field.ErrTooMany, `p: value "` + strings.Repeat("a=1&", 16) + `…": more than 1000 fields`, "bounded, quoting the query"},
+	}
+	for _, tt := range tests {
+		dst := []field.Field{{Key: "before"}}
+		got, err := Fields("p", tt.raw, known, dst)
+		var de *telhook.DecodeError
+		if tt.err != nil {
+			if !errors.Is(err, tt.err) || !errors.As(err, &de) || err.Error() != tt.msg || len(got) != 1 {
+				t.Errorf("Fields(%.40q) = %d fields, %v; want %q matching %v, dst unchanged (%s)", tt.raw, len(got), err, tt.msg, tt.err, tt.reason)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Fields(%.40q): %v (%s)", tt.raw, err, tt.reason)
+			continue
+		}
+		if diff := cmp.Diff(append(dst[:1:1], tt.want...), got); diff != "" {
+			t.Errorf("Fields(%.40q) (-want +got) — %s:\n%s", tt.raw, tt.reason, diff)
+		}
+	}
+}
+
+// TestFieldsAllocs: the escaped keys and values of a query share one
+// buffer, the others are slices of it.
+func TestFieldsAllocs(t *testing.T) {
+	tests := []struct {
+		raw    string
+		want   float64
+		reason string
+	}{
+		{"event=incoming&title=Answered call (0:07)&id=230102104542_15-1", 0, "nothing to decode"},
+		{"event=incoming&title=Missed+call+from+%2B420&did=DID%20Serbia&id=1", 1, "three values to decode: one buffer"},
+	}
+	dst := make([]field.Field, 0, 16)
+	for _, tt := range tests {
+		got := testing.AllocsPerRun(100, func() {
+			if _, err := Fields("p", tt.raw, known, dst[:0]); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if got != tt.want {
+			t.Errorf("Fields(%.40q): %v allocations, want %v (%s)", tt.raw, got, tt.want, tt.reason)
+		}
+	}
+}
+
+// FuzzFieldsMatchesParse: Fields and Parse read every query alike.
+func FuzzFieldsMatchesParse(f *testing.F) {
+	for _, s := range []string{"event=ringing&id=1", "title=a b+c (0:07)&id=2", "url=https://h/?a=1&b=2&id=3", "x=%zz&y=+1%41",
+		"a&b", "title=%FF&id=1", "?x=%C3%85&y=%", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		pairs, perr := Parse(raw, known)
+		fields, ferr := Fields("p", raw, known, nil)
+		if (perr == nil) != (ferr == nil) {
+			t.Fatalf("Parse error %v, Fields error %v", perr, ferr)
+		}
+		if perr != nil {
+			var pe *Error
+			if errors.As(perr, &pe) {
+				perr = field.Error("p", pe.Key, pe.Value, pe.Err)
+			} else {
+				perr = field.Error("p", "", raw, perr)
+			}
+			if perr.Error() != ferr.Error() {
+				t.Fatalf("Parse error %q, Fields error %q", perr, ferr)
+			}
+			return
+		}
+		want := make([]field.Field, len(pairs))
+		for i, p := range pairs {
+			want[i] = field.Field{Key: p.Key, Value: p.Value}
+		}
+		if diff := cmp.Diff(want, fields); diff != "" {
+			t.Fatalf("(-Parse +Fields):\n%s", diff)
+		}
+	})
 }
