@@ -2,7 +2,6 @@ package obd
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +17,6 @@ import (
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/core"
 	"github.com/telhook/telhook/internal/field"
-	"github.com/telhook/telhook/internal/jsonobj"
 	"github.com/telhook/telhook/internal/query"
 	"github.com/telhook/telhook/internal/tolerant"
 	"github.com/telhook/telhook/internal/wire"
@@ -55,9 +53,10 @@ func (f Fields) keys() Fields {
 	if f == (Fields{}) {
 		return standard
 	}
+	names := standard.names()
 	for i, p := range f.list() {
 		if *p == "" {
-			*p = standard.names()[i]
+			*p = names[i]
 		}
 	}
 	return f
@@ -171,7 +170,7 @@ func (d *Decoder) request(r *http.Request, body []byte) (Event, error) {
 		}
 		return nil, field.Error(provider, "", "", errNothing)
 	}
-	if !checked && len(fields) > 0 {
+	if !checked {
 		if err := checkUTF8(fields); err != nil {
 			return nil, err
 		}
@@ -281,7 +280,7 @@ func bodyFields(f *Fields, contentType string, body []byte) (fields []field.Fiel
 	}
 	fields, err = field.Form(provider, b, make([]field.Field, 0, 24))
 	if err != nil {
-		return nil, true, legacy(err)
+		return nil, true, err
 	}
 	restorePlus(f, fields)
 	return fields, true, nil
@@ -323,9 +322,10 @@ func formKeyByte(c byte) bool {
 
 // multipartFields reads multipart form data: one field per part, in the
 // order sent. A name sent twice with different values is refused, a
-// same-value repeat read once. Names and values that are not UTF-8
-// (name="\xff", or RFC 2231's name*=utf-8”%ff once decoded) are left to
-// checkUTF8, which refuses them with those of every other front-end.
+// same-value repeat read once. Names and values that are not UTF-8 (a
+// raw name="\xff", or the byte 0xff RFC 2231 encodes as %ff in name*=)
+// are left to checkUTF8, which refuses them with those of every other
+// front-end.
 func multipartFields(body []byte, boundary string) ([]field.Field, error) {
 	if boundary == "" {
 		return nil, field.Error(provider, "Content-Type", "", errors.New("multipart without a boundary"))
@@ -371,11 +371,8 @@ func multipartFields(body []byte, boundary string) ([]field.Field, error) {
 // with its JSON).
 func jsonFields(body []byte, dst []field.Field) ([]field.Field, error) {
 	fields, err := field.JSON(provider, body, dst)
-	if errors.Is(err, field.ErrTooMany) {
-		fields, err = manyMembers(body, dst, err)
-	}
 	if err != nil {
-		return nil, legacy(err)
+		return nil, err
 	}
 	for _, m := range fields {
 		if !m.Kind.Scalar() {
@@ -386,55 +383,6 @@ func jsonFields(body []byte, dst []field.Field) ([]field.Field, error) {
 }
 
 var errNotScalar = errors.New("not a string, number or boolean")
-
-// manyMembers reads a JSON object that field.JSON refused, with tooMany,
-// for more than field.MaxFields members: it counts repeats, and a key
-// repeated with one value thousands of times is no ambiguity (the hostile
-// tests send one, under a 1 MiB limit, and want it read). It reads the
-// members as field.JSON does (a repeat with the same value once, one with
-// another refused), and refuses more than MaxFields distinct keys. It goes
-// once field.JSON counts members after dropping same-value repeats.
-func manyMembers(body []byte, dst []field.Field, tooMany error) ([]field.Field, error) {
-	members, err := jsonobj.Parse(body)
-	if err != nil {
-		return nil, tooMany // not reached: field.JSON read the object
-	}
-	index := make(map[string]int, field.MaxFields)
-	for _, m := range members {
-		f := field.Field{Key: string(m.Key), Value: string(m.Value), Kind: field.Number}
-		switch m.Value[0] {
-		case '"':
-			f.Kind = field.Text
-		case 't', 'f':
-			f.Kind = field.Bool
-		case 'n':
-			f.Kind = field.Null
-		case '{':
-			f.Kind = field.Object
-		case '[':
-			f.Kind = field.Array
-		}
-		if f.Kind.Scalar() {
-			f.Value, _ = jsonobj.Scalar(m.Value)
-		}
-		i, dup := index[f.Key]
-		switch {
-		case !dup:
-			index[f.Key] = len(dst)
-			dst = append(dst, f)
-		case dst[i].Kind != f.Kind || f.Kind.Scalar() && dst[i].Value != f.Value:
-			return nil, field.Error(provider, f.Key, f.Value, field.ErrRepeated)
-		case !f.Kind.Scalar() && !jsonobj.Same([]byte(dst[i].Value), m.Value):
-			var b bytes.Buffer
-			_ = json.Compact(&b, m.Value) // valid JSON: jsonobj.Parse read it
-			return nil, field.Error(provider, f.Key, b.String(), field.ErrRepeated)
-		}
-	}
-	if len(dst) > field.MaxFields {
-		return nil, tooMany
-	}
-	return dst, nil
-}
 
 // checkUTF8 refuses keys and values that are not UTF-8, naming the
 // smallest such key (with no value when the key is the offence), so that
@@ -453,18 +401,7 @@ func checkUTF8(fields []field.Field) error {
 	if !utf8.ValidString(key) {
 		value = "" // the key is the offence; its value may be fine
 	}
-	return field.Error(provider, key, value, wire.ErrUTF8)
-}
-
-// legacy gives an error of internal/field the UTF-8 sentinel of
-// internal/wire, which callers match with errors.Is; the two have the same
-// text. It goes when the packages share one sentinel.
-func legacy(err error) error {
-	var de *telhook.DecodeError
-	if errors.As(err, &de) && de.Err == field.ErrUTF8 {
-		de.Err = wire.ErrUTF8
-	}
-	return err
+	return field.Error(provider, key, value, field.ErrUTF8)
 }
 
 // maxNumber bounds bridge, from and to: E.164 has at most 15 digits, and

@@ -25,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/jsonobj"
 )
 
 // Field is one key and value a front-end read.
@@ -62,7 +63,7 @@ const MaxFields = 1000
 var (
 	ErrEmpty    = errors.New("empty body")
 	ErrTooMany  = fmt.Errorf("more than %d fields", MaxFields)
-	ErrUTF8     = errors.New("not valid UTF-8")
+	ErrUTF8     = jsonobj.ErrUTF8 // one value, whichever reader found the bytes
 	ErrRepeated = errors.New("field is repeated with different values")
 	ErrMissing  = errors.New("required field is missing")
 	ErrEscape   = errors.New("invalid percent-encoding")

@@ -1,4 +1,4 @@
-package field
+package field_test
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/telhook/telhook/internal/field"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/telhook/telhook"
@@ -17,15 +19,15 @@ import (
 func TestForm(t *testing.T) {
 	tests := []struct {
 		body   string
-		want   []Field
+		want   []field.Field
 		err    string
 		reason string
 	}{
-		{"id=s1&from=%2B46706861004&message=Hej+d%C3%A5", []Field{{Key: "id", Value: "s1"}, {Key: "from", Value: "+46706861004"}, {Key: "message", Value: "Hej då"}}, "",
+		{"id=s1&from=%2B46706861004&message=Hej+d%C3%A5", []field.Field{{Key: "id", Value: "s1"}, {Key: "from", Value: "+46706861004"}, {Key: "message", Value: "Hej då"}}, "",
 			"escapes and '+' read as url.ParseQuery does, in the order sent"},
-		{"from= 46706861004&to=\r\n", []Field{{Key: "from", Value: " 46706861004"}, {Key: "to", Value: ""}}, "",
+		{"from= 46706861004&to=\r\n", []field.Field{{Key: "from", Value: " 46706861004"}, {Key: "to", Value: ""}}, "",
 			"a raw '+' arrives as a space (restored by Reader.Phone); trailing line breaks dropped"},
-		{"a=1&&b&a=1", []Field{{Key: "a", Value: "1"}, {Key: "b", Value: ""}}, "", "empty pairs skipped, a bare key is empty, a same-value repeat read once"},
+		{"a=1&&b&a=1", []field.Field{{Key: "a", Value: "1"}, {Key: "b", Value: ""}}, "", "empty pairs skipped, a bare key is empty, a same-value repeat read once"},
 		{"", nil, `elks: empty body`, "nothing"},
 		{"\r\n", nil, `elks: empty body`, "only line breaks"},
 		{"a=1&a=2", nil, `elks: field "a": value "2": field is repeated with different values`, "conflicting repeat"},
@@ -36,11 +38,11 @@ func TestForm(t *testing.T) {
 		{"b=\xff&a=%zz", nil, `elks: field "a": value "%zz": invalid percent-encoding`, "wherever it is"},
 		{"%zz=1", nil, `elks: field "%zz": invalid percent-encoding`, "a bad key escape names the key as sent"},
 		{"id=1;x=2", nil, `elks: field "id": value "1;x=2": ';' is not a field separator`, "semicolons"},
-		{strings.Repeat("a=1&", MaxFields), nil, `elks: more than 1000 fields`, "too many"},
+		{strings.Repeat("a=1&", field.MaxFields), nil, `elks: more than 1000 fields`, "too many"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
-			got, err := Form("elks", []byte(tt.body), nil)
+			got, err := field.Form("elks", []byte(tt.body), nil)
 			if tt.err != "" {
 				var de *telhook.DecodeError
 				if err == nil || err.Error() != tt.err || !errors.As(err, &de) {
@@ -63,7 +65,7 @@ func TestForm(t *testing.T) {
 func TestFormManyFieldsLinear(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("ka=1&")
-	for i := range MaxFields - 2 {
+	for i := range field.MaxFields - 2 {
 		b.WriteString("k")
 		b.WriteString(strings.Repeat("x", i%7))
 		b.WriteString(string(rune('a' + i%26)))
@@ -71,8 +73,8 @@ func TestFormManyFieldsLinear(t *testing.T) {
 		b.WriteString("=v&")
 	}
 	b.WriteString("ka=other")
-	got, err := Form("elks", []byte(b.String()), nil)
-	if err == nil || !errors.Is(err, ErrRepeated) {
+	got, err := field.Form("elks", []byte(b.String()), nil)
+	if err == nil || !errors.Is(err, field.ErrRepeated) {
 		t.Fatalf("got %d fields, %v; want the late conflicting repeat of ka refused", len(got), err)
 	}
 }
@@ -86,7 +88,7 @@ func FuzzForm(f *testing.F) {
 	}
 	f.Add([]byte("a=%zz&b=\xff&a=1&a=2;"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got, err := Form("elks", body, nil)
+		got, err := field.Form("elks", body, nil)
 		ref, refErr := wire.Form("elks", body)
 		if (err == nil) != (refErr == nil) {
 			t.Fatalf("Form error %v, reference error %v", err, refErr)

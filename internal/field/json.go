@@ -23,6 +23,11 @@ var (
 	ErrTooDeep   = fmt.Errorf("nested deeper than %d levels", MaxDepth)
 )
 
+// maxRawMembers bounds the members of one object the scanner keeps,
+// repeats included: a key repeated 10,000 times with one value is one
+// field, and still costs only linear time.
+const maxRawMembers = 16 * MaxFields
+
 // JSON appends the members of body, one JSON object, to dst, in the order
 // sent, and returns the extended slice. Keys and string values are
 // unescaped; numbers keep the text they were sent with (never read
@@ -40,7 +45,8 @@ var (
 // JSON nor repairable ("invalid JSON, and not repairable: …", wrapping
 // jsonfix's error); JSON that is not an object ([ErrNotObject]); a member
 // nested deeper than [MaxDepth] levels ([ErrTooDeep], naming it); more
-// than [MaxFields] members ([ErrTooMany]); a key sent twice with different
+// than [MaxFields] distinct keys, or 16 times as many members, repeats
+// included ([ErrTooMany]); a key sent twice with different
 // values ([ErrRepeated], naming it). A key sent twice with the same value
 // (strings equal once unescaped, objects and arrays equal but for
 // whitespace) is read once. On error dst is returned with its length
@@ -101,13 +107,16 @@ func finishJSON(provider string, dst, out []Field, st scanStatus) ([]Field, erro
 		return dst, Error(provider, "", "", ErrNotObject)
 	case st.tooDeep:
 		return dst, Error(provider, st.deepKey, "", ErrTooDeep)
-	case st.members > MaxFields:
+	case st.members > maxRawMembers:
 		return dst, Error(provider, "", "", ErrTooMany)
 	}
 	n, i := dedupe(out[base:])
-	if i >= 0 {
+	switch {
+	case i >= 0:
 		f := out[base+i]
 		return dst, Error(provider, f.Key, errorValue(f), ErrRepeated)
+	case n > MaxFields:
+		return dst, Error(provider, "", "", ErrTooMany)
 	}
 	return out[:base+n], nil
 }
@@ -152,13 +161,17 @@ func (r *Reader) Object(key string) *Reader {
 	case st.tooDeep:
 		n.Fail(st.deepKey, "", ErrTooDeep)
 		return n
-	case st.members > MaxFields:
+	case st.members > maxRawMembers:
 		r.Fail(key, "", ErrTooMany)
 		return n
 	}
 	count, i := dedupe(fields)
-	if i >= 0 {
+	switch {
+	case i >= 0:
 		n.Fail(fields[i].Key, errorValue(fields[i]), ErrRepeated)
+		return n
+	case count > MaxFields:
+		r.Fail(key, "", ErrTooMany)
 		return n
 	}
 	n.fields = fields[:count]
@@ -298,7 +311,7 @@ type scanStatus struct {
 
 // scanJSON reads s, one JSON value with optional surrounding whitespace,
 // in one pass without recursion, and when it is an object appends its
-// first MaxFields members to dst (repeats included). Strings may hold
+// first maxRawMembers members to dst (repeats included). Strings may hold
 // bytes that are not UTF-8, so that the member holding them can be
 // named: callers must check badUTF8.
 func scanJSON(s string, dst []Field) ([]Field, scanStatus) {
@@ -436,7 +449,7 @@ func scanJSON(s string, dst []Field) ([]Field, scanStatus) {
 		case afterValue:
 			if level == 1 && st.object { // a member is complete
 				st.members++
-				if st.members <= MaxFields || memberBad && !st.named || memberDeep && !st.tooDeep {
+				if st.members <= maxRawMembers || memberBad && !st.named || memberDeep && !st.tooDeep {
 					f := Field{Key: s[keyStart:keyEnd], Value: s[valStart:i], Kind: valKind}
 					if keyEsc {
 						f.Key = unescape(f.Key)
@@ -463,7 +476,7 @@ func scanJSON(s string, dst []Field) ([]Field, scanStatus) {
 					if memberDeep && !st.tooDeep {
 						st.tooDeep, st.deepKey = true, f.Key
 					}
-					if st.members <= MaxFields {
+					if st.members <= maxRawMembers {
 						dst = append(dst, f)
 					}
 				}

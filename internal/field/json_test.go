@@ -224,7 +224,10 @@ func TestJSONManyFields(t *testing.T) {
 		reason string
 	}{
 		{members(MaxFields), MaxFields, nil, "every member, none repeated"},
-		{open(MaxFields) + `,"k7":7}`, 0, ErrTooMany, "members are counted as sent: a same-value repeat past MaxFields is one too many"},
+		{open(MaxFields) + `,"k7":7}`, MaxFields, nil, "distinct keys are counted: a same-value repeat past MaxFields is no field more"},
+		{open(MaxFields) + `,"k1000":1000}`, 0, ErrTooMany, "one distinct key too many"},
+		{`{` + strings.Repeat(`"a":1,`, 10_000) + `"b":2}`, 2, nil, "a key repeated 10,000 times with one value is one field"},
+		{`{` + strings.Repeat(`"a":1,`, 16*MaxFields) + `"b":2}`, 0, ErrTooMany, "but not without end: 16 times MaxFields members at most"},
 		{open(500) + `,"k499":1}`, 0, ErrRepeated, "a conflicting repeat, last"},
 		{open(40) + `,"k3":"3"}`, 0, ErrRepeated, "a string is not the number of the same text"},
 		{open(40) + `,"k3":3,"k39":39}`, 40, nil, "two same-value repeats dropped"},

@@ -20,40 +20,28 @@ import (
 	"github.com/gorilla/schema"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/internal/jsonobj"
 	"github.com/telhook/telhook/internal/query"
 )
 
-// Errors wrapped in DecodeErrors by this package.
+// Errors wrapped in DecodeErrors by this package: the field reader's, so
+// that one sentinel matches whichever decoder found the problem.
 var (
-	ErrMissing  = errors.New("required field is missing")
-	ErrRepeated = errors.New("field is repeated with different values")
-	ErrUTF8     = jsonobj.ErrUTF8 // one sentinel, whichever reader found the bytes
-	ErrEscape   = errors.New("invalid percent-encoding")
-	ErrEmpty    = errors.New("empty body")
-	ErrTooMany  = fmt.Errorf("more than %d fields", MaxFields)
+	ErrMissing  = field.ErrMissing
+	ErrRepeated = field.ErrRepeated
+	ErrUTF8     = field.ErrUTF8
+	ErrEscape   = field.ErrEscape
+	ErrEmpty    = field.ErrEmpty
+	ErrTooMany  = field.ErrTooMany
 )
 
-// MaxFields bounds the fields of one form or query string. No webhook of
-// any provider has more than about 30; the bound keeps the map a hostile
-// body can make small, whatever limit the Go release's net/url has.
-const MaxFields = 1000
+// MaxFields bounds the fields of one form or query string.
+const MaxFields = field.MaxFields
 
-// Error returns a DecodeError whose Value is cut to a printable length on a
-// rune boundary, so that a hostile 60 KiB value is not repeated in logs.
-// Bytes of Field and Value that are not UTF-8 become U+FFFD: an error that
-// refuses them must not carry them on into logs and answers.
-func Error(provider, field, value string, err error) *telhook.DecodeError {
-	const max = 64
-	field, value = validText(field), validText(value)
-	if len(value) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(value[cut]) {
-			cut--
-		}
-		value = value[:cut] + "…"
-	}
-	return &telhook.DecodeError{Provider: provider, Field: field, Value: value, Err: err}
+// Error returns a DecodeError as field.Error does.
+func Error(provider, fieldName, value string, err error) *telhook.DecodeError {
+	return field.Error(provider, fieldName, value, err)
 }
 
 // JSONError turns an error of jsonobj.Parse into a DecodeError, naming
