@@ -108,7 +108,7 @@ func first(fields []field.Field, key string) string {
 func decodeSMS(r *field.Reader) (Event, error) {
 	ev := &SMS{ID: smsID(r), From: r.Phone("from"), To: r.Phone("to"), Message: r.Text("message"),
 		Direction: r.Text("direction"), Created: r.Time("created", time.UTC)}
-	required(r, "id", ev.ID, "from", ev.From)
+	r.Require("id", ev.ID, "from", ev.From)
 	ev.Extra = r.Extra()
 	return done(ev, r)
 }
@@ -125,7 +125,7 @@ func smsID(r *field.Reader) string {
 func decodeMMS(r *field.Reader, fields []field.Field) (Event, error) {
 	ev := &MMS{ID: r.Text("id"), From: r.Phone("from"), To: r.Phone("to"), Message: r.Text("message"),
 		Direction: r.Text("direction"), Created: r.Time("created", time.UTC), Images: images(r, fields)}
-	required(r, "id", ev.ID, "from", ev.From, "to", ev.To)
+	r.Require("id", ev.ID, "from", ev.From, "to", ev.To)
 	ev.Extra = r.Extra()
 	return done(ev, r)
 }
@@ -133,7 +133,7 @@ func decodeMMS(r *field.Reader, fields []field.Field) (Event, error) {
 func decodeDLR(r *field.Reader) (Event, error) {
 	id, status := r.Text("id"), r.Text("status")
 	ev := &DeliveryReport{ID: id, Status: strings.TrimSpace(status), Delivered: r.Time("delivered", time.UTC)}
-	required(r, "id", id, "status", status)
+	r.Require("id", id, "status", status)
 	ev.Extra = r.Extra()
 	return done(ev, r)
 }
@@ -153,7 +153,7 @@ func decodeCallEvent(r *field.Reader) (Event, error) {
 	ev := &CallEvent{From: r.Phone("from"), To: r.Phone("to"), Direction: r.Text("direction"),
 		Result: strings.TrimSpace(r.Text("result")), WAV: r.Text("wav"), Created: r.Time("created", time.UTC)}
 	ev.CallID = callID(r)
-	required(r, "callid", ev.CallID)
+	r.Require("callid", ev.CallID)
 	ev.Extra = r.Extra()
 	return done(ev, r)
 }
@@ -161,9 +161,9 @@ func decodeCallEvent(r *field.Reader) (Event, error) {
 func decodeRecording(r *field.Reader) (Event, error) {
 	ev := &Recording{Created: r.Time("created", time.UTC), Duration: r.Seconds("duration"),
 		From: r.Phone("from"), To: r.Phone("to"), Direction: r.Text("direction"), WAV: r.Text("wav")}
-	required(r, "wav", ev.WAV)
+	r.Require("wav", ev.WAV)
 	ev.CallID = callID(r)
-	required(r, "callid", ev.CallID)
+	r.Require("callid", ev.CallID)
 	ev.Extra = r.Extra()
 	return done(ev, r)
 }
@@ -176,7 +176,7 @@ func decodeCallEnd(r *field.Reader) (Event, error) {
 	ev.ID, ev.From, ev.To, ev.Direction = r.Text("id"), r.Phone("from"), r.Phone("to"), r.Text("direction")
 	ev.State = strings.TrimSpace(r.Text("state"))
 	actions, legs := r.Text("actions"), r.Text("legs")
-	required(r, "id", ev.ID)
+	r.Require("id", ev.ID)
 	if r.Err() != nil {
 		return nil, r.Err()
 	}
@@ -218,16 +218,6 @@ func done[E Event](ev E, r *field.Reader) (Event, error) {
 		return nil, err
 	}
 	return ev, nil
-}
-
-// required refuses the first of its key, value pairs whose value is empty.
-func required(r *field.Reader, kv ...string) {
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			r.Fail(kv[i], "", field.ErrMissing)
-			return
-		}
-	}
 }
 
 type wireLeg struct {

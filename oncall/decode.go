@@ -39,10 +39,10 @@ func Parse(r *http.Request) (Event, error) {
 // The body is read strictly, by the JSON grammar, first; only when that
 // fails is it repaired (trailing commas, bare keys and tokens, typographic
 // quotes, a BOM) and read again. Bytes that are not UTF-8 are refused,
-// never replaced. More than 1000 members, a key repeated with a different
-// value, nesting deeper than 64 levels, a missing uuid (both kinds),
-// event_type or event_time (CallEvent), a value of the wrong type and a
-// timestamp that is not RFC 3339 are refused too. Every refusal is a
+// never replaced. More than 1000 distinct keys in one object, a key
+// repeated with a different value, nesting deeper than 64 levels, a
+// missing uuid (both kinds), event_type or event_time (CallEvent), a value
+// of the wrong type and a timestamp that is not RFC 3339 are refused too. Every refusal is a
 // *telhook.DecodeError with Provider "oncall" and Field naming the member,
 // as a path for members of event_payload ("event_payload.payload.digits").
 //
@@ -76,7 +76,7 @@ func decodeCallEvent(r *field.Reader) (Event, error) {
 	ev.To = text(r, "to")
 	ev.Tag = text(r, "tag")
 	ev.Direction = word(r, "direction")
-	required(r, "uuid", ev.UUID, "event_type", ev.EventType, "event_time", eventTime)
+	r.Require("uuid", ev.UUID, "event_type", ev.EventType, "event_time", eventTime)
 	ev.EventTime = parseTime(r, "event_time", eventTime)
 	ev.CallStarted = stamp(r, "call_started")
 	ev.CallAnswered = stamp(r, "call_answered")
@@ -100,7 +100,7 @@ func decodePostCall(r *field.Reader) (Event, error) {
 		Charge:      text(r, "charge"),
 		PerMinute:   text(r, "per_minute"),
 	}
-	required(r, "uuid", pc.UUID)
+	r.Require("uuid", pc.UUID)
 	pc.Duration = seconds(r, "duration")
 	pc.Date = stamp(r, "date")
 	pc.Extra = extra(r, "", nil)
@@ -120,17 +120,6 @@ var (
 	errNotBool   = field.ErrNotBool
 	errTooDeep   = field.ErrTooDeep
 )
-
-// required refuses, with field.ErrMissing, the first of its key, value
-// pairs whose value is empty.
-func required(r *field.Reader, kv ...string) {
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			r.Fail(kv[i], "", field.ErrMissing)
-			return
-		}
-	}
-}
 
 // shown is f's value as an error or Extra repeats it: scalars as read,
 // objects and arrays as compact JSON.

@@ -251,3 +251,16 @@ func (r *Reader) Extra() map[string]string {
 
 // Fields returns the fields the Reader reads.
 func (r *Reader) Fields() []Field { return r.fields }
+
+// Require refuses, with ErrMissing, the first key of its key, value pairs
+// whose value (as the decoder read it) is empty: for fields checked after
+// the rest, so that a value that cannot be read is reported before a
+// field that is missing.
+func (r *Reader) Require(kv ...string) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			r.Fail(kv[i], "", ErrMissing)
+			return
+		}
+	}
+}
