@@ -51,26 +51,26 @@ type Event interface{ isEvent() }
 // never checked against each other: Wavix's own example has CallAnswered two
 // years before CallStarted.
 type CallEvent struct {
-	UUID      string // the call id, as used in call-control URLs
-	EventType string // CallSetup, Ringing, ..., OnCallEvent, or any newer word, trimmed
-	From      string // the caller, exactly as sent: "+18045961058"
-	To        string // the callee, exactly as sent: "17653889567" (Wavix often omits the '+')
-	Tag       string // the caller-supplied tag of the call, exactly as sent; "" when none
-	Direction string // Inbound, Outbound, or "" (older schemas do not send it)
+	UUID      string `json:"uuid"`       // the call id, as used in call-control URLs
+	EventType string `json:"event_type"` // CallSetup, Ringing, ..., OnCallEvent, or any newer word, trimmed
+	From      string `json:"from"`       // the caller, exactly as sent: "+18045961058"
+	To        string `json:"to"`         // the callee, exactly as sent: "17653889567" (Wavix often omits the '+')
+	Tag       string `json:"tag"`        // the caller-supplied tag of the call, exactly as sent; "" when none
+	Direction string `json:"direction"`  // Inbound, Outbound, or "" (older schemas do not send it)
 
-	EventTime     time.Time // when EventType happened; never zero in a decoded event
-	CallStarted   time.Time
-	CallAnswered  time.Time // zero while unanswered
-	CallCompleted time.Time // "call_completed", or "call_finished" in the production docs; zero while the call lasts
+	EventTime     time.Time `json:"event_time"` // when EventType happened; never zero in a decoded event
+	CallStarted   time.Time `json:"call_started"`
+	CallAnswered  time.Time `json:"call_answered"`  // zero while unanswered
+	CallCompleted time.Time `json:"call_completed"` // "call_completed", or "call_finished" in the production docs; zero while the call lasts
 
-	MachineDetected bool    // answering-machine detection said a machine answered
-	Payload         Payload // what happened inside the call; the zero Payload when none was sent
+	MachineDetected bool    `json:"machine_detected"` // answering-machine detection said a machine answered
+	Payload         Payload `json:"event_payload"`    // what happened inside the call; the zero Payload when none was sent
 
 	// Extra holds every top-level field that has no field above, and every
 	// unknown member of event_payload under an "event_payload." path (see
 	// the package documentation). Strings are unquoted, numbers kept as
 	// sent, objects and arrays as compact JSON, null as "". nil when none.
-	Extra map[string]string
+	Extra map[string]string `json:"extra,omitempty"`
 }
 
 // Payload is event_payload in any of its generations:
@@ -86,39 +86,39 @@ type CallEvent struct {
 // current one a Status and usually no Reason, and Type is "" when Wavix
 // sent none.
 type Payload struct {
-	Type       string // PayloadAudio, PayloadCollect, PayloadCollectCompleted, ... ("type", or legacy "in_call_event")
-	Status     string // "started", "completed", "failed" (current schema)
-	PlaybackID string // the playback of an audio payload
-	Digits     string // the DTMF digits collected, as sent ("1234", "*9#")
-	Reason     string // "collected" or "timeout" (intermediate and legacy schemas)
+	Type       string `json:"type"`                  // PayloadAudio, PayloadCollect, PayloadCollectCompleted, ... ("type", or legacy "in_call_event")
+	Status     string `json:"status,omitempty"`      // "started", "completed", "failed" (current schema)
+	PlaybackID string `json:"playback_id,omitempty"` // the playback of an audio payload
+	Digits     string `json:"digits,omitempty"`      // the DTMF digits collected, as sent ("1234", "*9#")
+	Reason     string `json:"reason,omitempty"`      // "collected" or "timeout" (intermediate and legacy schemas)
 }
 
 // PostCall is the post-call webhook (registered with event_type
 // "post-call"): the billing record of a finished call.
 type PostCall struct {
-	UUID        string        // the call id, as in CallEvent.UUID
-	Direction   string        // Inbound or Outbound
-	Destination string        // country or carrier (outbound), trunk, URI or number (inbound); "" when null
-	Disposition string        // "answered", "noanswer", "busy", "failed" (and the documented "all"), trimmed
-	From        string        // exactly as sent, usually without '+'; "" when null
-	To          string        // exactly as sent, usually without '+'; "" when null
-	Duration    time.Duration // whole seconds
+	UUID        string        `json:"uuid"`        // the call id, as in CallEvent.UUID
+	Direction   string        `json:"direction"`   // Inbound or Outbound
+	Destination string        `json:"destination"` // country or carrier (outbound), trunk, URI or number (inbound); "" when null
+	Disposition string        `json:"disposition"` // "answered", "noanswer", "busy", "failed" (and the documented "all"), trimmed
+	From        string        `json:"from"`        // exactly as sent, usually without '+'; "" when null
+	To          string        `json:"to"`          // exactly as sent, usually without '+'; "" when null
+	Duration    time.Duration `json:"duration"`    // whole seconds
 	// Charge and PerMinute are USD amounts, kept as the exact decimal text
 	// sent ("0.822"), whether Wavix sent a JSON string or a number: they are
 	// never read into a float. "" when absent or null.
-	Charge    string
-	PerMinute string
-	Date      time.Time // zero when absent or null
+	Charge    string    `json:"charge"`
+	PerMinute string    `json:"per_minute"`
+	Date      time.Time `json:"date"` // zero when absent or null
 	// Extra holds every field with no field above, such as the
 	// undocumented "answered_by", with the same rules as CallEvent.Extra.
-	Extra map[string]string
+	Extra map[string]string `json:"extra,omitempty"`
 }
 
 // Unknown is a well-formed JSON object that is neither a CallEvent nor a
 // PostCall. It is returned together with an error matching
 // telhook.ErrUnknownEvent.
 type Unknown struct {
-	Fields map[string]string // every top-level member, with the rules of CallEvent.Extra
+	Fields map[string]string `json:"fields"` // every top-level member, with the rules of CallEvent.Extra
 }
 
 func (*CallEvent) isEvent() {}

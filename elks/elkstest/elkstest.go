@@ -67,7 +67,7 @@ const layout = "2006-01-02 15:04:05.000000"
 var (
 	encoder = kit.NewEncoder(layout, time.UTC)
 	checker = kit.NewChecker(
-		kit.Rules{Type: elks.SMS{}, Fields: map[string]string{"ID": "required,startsnotwith=m", "From": "required", "To": "required"}},
+		kit.Rules{Type: elks.SMS{}, Fields: map[string]string{"ID": "required,startsnotwith=m", "From": "required"}}, // no "to" in a Conversations reply
 		kit.Rules{Type: elks.MMS{}, Fields: map[string]string{"ID": "required", "From": "required", "To": "required", "Images": "dive,required"}},
 		kit.Rules{Type: elks.DeliveryReport{}, Fields: map[string]string{"ID": "required", "Status": "required"}},
 		kit.Rules{Type: elks.CallEvent{}, Fields: map[string]string{"CallID": "required", "Result": "required_with=WAV"}},
