@@ -25,7 +25,7 @@ func Parse(r *http.Request) (Event, error) { return Normalizer{}.Parse(r) }
 //
 //	46elks      a form shaped like one of its webhooks: callid; id (or sms_id) with message; id with images;
 //	            id and status without to or from; id with direction, state, legs or actions
-//	Mobtexting  JSON with status and bridge, source, mid, flow_id or start_at; or the challenge
+//	Mobtexting  JSON with status and a call field (source, bridge, from, to, mid, flow_id, ...); or the challenge
 //	3CX add-on  JSON, a form or a GET query with event and id (any key case); a bare recording URL
 //	Wavix       JSON with uuid and event_type, event_time, disposition, charge or per_minute
 //
@@ -156,7 +156,7 @@ func detectJSON(b []byte) (Provider, bool) {
 	if keys["uuid"] && anyKey(keys, "event_type", "event_time", "disposition", "charge", "per_minute") {
 		found = append(found, OnCall)
 	}
-	if (keys["validation_key"] && keys["challenge"]) || (keys["status"] && anyKey(keys, "bridge", "source", "mid", "flow_id", "start_at", "status1")) {
+	if (keys["validation_key"] && keys["challenge"]) || (keys["status"] && anyKey(keys, obdCallKeys...)) {
 		found = append(found, OBD)
 	}
 	if keys["event"] && (keys["id"] || keys["callerid"]) {
@@ -167,6 +167,12 @@ func detectJSON(b []byte) (Provider, bool) {
 	}
 	return found[0], true
 }
+
+// obdCallKeys are the fields of a Mobtexting call report besides id and
+// status, which its other event webhooks carry too: obd.Decode takes a
+// body as a report only with one of them, and so does Parse.
+var obdCallKeys = []string{"source", "bridge", "from", "to", "mid", "flow_id", "start_at", "end_at", "duration",
+	"billing", "status1", "status2", "hangup_by", "recording_url", "webhook_id", "date", "unixtime"}
 
 func anyKey(keys map[string]bool, names ...string) bool {
 	for _, n := range names {

@@ -432,7 +432,7 @@ func (d *Decoder) decode(fields []field.Field) (Event, error) {
 	if r.Has("challenge") && r.Has("validation_key") {
 		return &Challenge{ValidationKey: r.Text("validation_key"), Challenge: r.Text("challenge"), Token: r.Text("token")}, nil
 	}
-	if names := f.names(); !slices.ContainsFunc(names[:], r.Has) {
+	if !d.isReport(r, &f) {
 		return &Unknown{Fields: r.Extra()}, fmt.Errorf("obd: neither a report nor a challenge: %w", telhook.ErrUnknownEvent)
 	}
 	loc := d.Location
@@ -444,6 +444,26 @@ func (d *Decoder) decode(fields []field.Field) (Event, error) {
 		return nil, err // not a nil *Report inside a non-nil Event
 	}
 	return rep, nil
+}
+
+// isReport tells a call report from Mobtexting's other webhooks. A
+// standard report (no Fields) needs evidence of a call: one of its call
+// fields, not only "id" and "status", which other event webhooks carry too
+// (voice:unsubscription sends id, receiver, type, value, created_at and a
+// status that is a sentence). A composed webhook needs one of the keys its
+// Fields map: the user chose them.
+func (d *Decoder) isReport(r *field.Reader, f *Fields) bool {
+	if d.Fields != (Fields{}) {
+		names := f.names()
+		return slices.ContainsFunc(names[:], r.Has)
+	}
+	for _, k := range [...]string{f.Source, f.Bridge, f.From, f.To, f.MID, f.FlowID, f.StartAt, f.EndAt,
+		f.Duration, f.Billing, f.Status1, f.Status2, f.HangupBy, f.RecordingURL, f.WebhookID, f.Date, f.UnixTime} {
+		if r.Has(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // report reads a Report. Failures are checked in a fixed order, the first

@@ -417,8 +417,15 @@ func refReport(d *Decoder, f Fields, mapped []*string, values map[string]string)
 // decoder's error. Every deviation is a refusal of field.JSON, the JSON
 // front-end every provider shares, where the reference had its own rule.
 func refDeviation(jsonBody []byte, err, wantErr error) string {
+	if jsonBody == nil {
+		return ""
+	}
+	if errors.Is(err, telhook.ErrUnknownEvent) && !errors.Is(wantErr, telhook.ErrUnknownEvent) {
+		return "a standard report needs evidence of a call (a call field besides id and status); " +
+			"Mobtexting's other event webhooks carry id and status too, and are Unknown, not reports (or reports missing a status)"
+	}
 	var de *telhook.DecodeError
-	if jsonBody == nil || !errors.As(err, &de) {
+	if !errors.As(err, &de) {
 		return ""
 	}
 	switch {

@@ -158,11 +158,11 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-// jsonMembers is a report of status and n more members: n distinct keys,
-// or one key n times with one value.
+// jsonMembers is a report of status, to and n more members: n distinct
+// keys, or one key n times with one value.
 func jsonMembers(n int, distinct bool) string {
 	var b strings.Builder
-	b.WriteString(`{"status":"ANSWER"`)
+	b.WriteString(`{"status":"ANSWER","to":"918867131234"`)
 	for i := range n {
 		if distinct {
 			fmt.Fprintf(&b, `,"k%d":"v"`, i)
@@ -195,8 +195,8 @@ func TestDecodeJSONFrontEnd(t *testing.T) {
 		{`{"status":"ANSWER","to":{},"to":{ }}`, `obd: field "to": value "{}": not a string, number or boolean`,
 			"one object sent twice is one member, refused as no scalar"},
 		{`{"status":"ANSWER","x":` + deep + `}`, `obd: field "x": nested deeper than 64 levels`, "nesting is bounded, the member named"},
-		{jsonMembers(999, true), "", "field.MaxFields (1000) distinct members, status included, are read"},
-		{jsonMembers(1000, true), "obd: more than 1000 fields", "one more is refused"},
+		{jsonMembers(998, true), "", "field.MaxFields (1000) distinct members, status and to included, are read"},
+		{jsonMembers(999, true), "obd: more than 1000 fields", "one more is refused"},
 		{jsonMembers(5000, false), "", "a member sent thousands of times with one value is read once: only distinct keys count"},
 		{strings.TrimSuffix(jsonMembers(1000, false), "}") + `,"k":"w"}`, `obd: field "k": value "w": field is repeated with different values`,
 			"past 1000 members, a repeat with another value is still refused"},
@@ -261,8 +261,8 @@ func TestMultipartFieldNameInvalidUTF8(t *testing.T) {
 			"with no report field the name would be an Unknown field handed to OnUnknown"},
 		{"value", multipartRequest(status, [2]string{`form-data; name="note"`, "a\xffb"}), nil, "note",
 			"a value that is no text, as before, now refused in the same place"},
-		{"RFC 2231 valid", multipartRequest(status, [2]string{`form-data; name*=utf-8''%c3%a9`, "x"}),
-			&Report{Status: "ANSWER", Extra: map[string]string{"é": "x"}}, "",
+		{"RFC 2231 valid", multipartRequest(status, [2]string{`form-data; name="to"`, "918867131234"}, [2]string{`form-data; name*=utf-8''%c3%a9`, "x"}),
+			&Report{Status: "ANSWER", To: "918867131234", Extra: map[string]string{"é": "x"}}, "",
 			"the control: an encoded é is text and is kept"},
 	}
 	for _, tt := range tests {
