@@ -19,7 +19,6 @@ import (
 	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/internal/query"
 	"github.com/telhook/telhook/internal/tolerant"
-	"github.com/telhook/telhook/internal/wire"
 )
 
 const provider = "pbx3cx"
@@ -89,9 +88,9 @@ func DecodeQuery(raw string) (*Event, error) {
 	if strings.HasPrefix(raw, "http://") || strings.HasPrefix(raw, "https://") {
 		return decodeURL(raw)
 	}
-	fields, err := query.Fields(provider, raw, knownKey, make([]field.Field, 0, 16))
+	fields, err := query.Fields(provider, raw, knownKey, nil)
 	if err != nil {
-		return nil, sharedUTF8(err)
+		return nil, err
 	}
 	return decode(fields, true)
 }
@@ -267,7 +266,9 @@ func checkFields(fields []field.Field, isJSON bool) ([]field.Field, []string, er
 			fields[i].Key = f.Key
 			continue
 		}
-		fields[n] = f
+		if n != j {
+			fields[n] = f
+		}
 		n++
 		urls = append(urls, fileList...)
 	}
@@ -348,7 +349,7 @@ func jsonError(b []byte, err error) error {
 		}
 		return field.Error(provider, de.Field, deepValue(b), cause)
 	}
-	return sharedUTF8(err)
+	return err
 }
 
 // deepValue returns the start of the first member's value in b, a JSON
@@ -378,24 +379,6 @@ func deepValue(b []byte) string {
 	return ""
 }
 
-// sharedUTF8 makes a refusal of text that is not UTF-8 match
-// wire.ErrUTF8 as well as field.ErrUTF8, for as long as the two are not
-// one value (internal/wire takes its sentinel from internal/jsonobj).
-// Once they are, it returns err unchanged.
-func sharedUTF8(err error) error {
-	var de *telhook.DecodeError
-	if wire.ErrUTF8 != field.ErrUTF8 && errors.As(err, &de) && de.Err == field.ErrUTF8 {
-		de.Err = bothUTF8{}
-	}
-	return err
-}
-
-// bothUTF8 is field.ErrUTF8, matching wire.ErrUTF8 too.
-type bothUTF8 struct{}
-
-func (bothUTF8) Error() string   { return field.ErrUTF8.Error() }
-func (bothUTF8) Unwrap() []error { return []error{field.ErrUTF8, wire.ErrUTF8} }
-
 // decodeURL reads the legacy recording request: a bare URL, whose fields
 // are the event type, the URL, and the segment id its file name holds. The
 // URL and the file name its escapes decode to must be UTF-8, as every
@@ -404,7 +387,7 @@ func (bothUTF8) Unwrap() []error { return []error{field.ErrUTF8, wire.ErrUTF8} }
 func decodeURL(s string) (*Event, error) {
 	fields, err := urlFields(s, make([]field.Field, 0, 3))
 	if err != nil {
-		return nil, sharedUTF8(err)
+		return nil, err
 	}
 	r := field.NewReader(provider, fields)
 	return &Event{Type: r.Text("event"), ID: r.Text("id"), RecordingURLs: []string{r.Text(urlField)}}, nil
@@ -436,14 +419,50 @@ func urlFields(s string, dst []field.Field) ([]field.Field, error) {
 
 var errNotURL = errors.New("not a recording URL")
 
+// The add-on's words (event types, transfer and finish types, booleans)
+// are matched in any case: each switch is on string(lowered(buf, s)),
+// which copies nothing.
+
+// lowered returns the bytes of strings.ToLower(s): in buf when s is ASCII
+// and fits, as the add-on's words are, without allocating.
+func lowered(buf []byte, s string) []byte {
+	if len(s) > len(buf) {
+		return []byte(strings.ToLower(s))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return []byte(strings.ToLower(s))
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return buf[:len(s)]
+}
+
 func eventType(s string) string {
-	switch t := strings.ToLower(s); t {
+	var buf [24]byte
+	switch string(lowered(buf[:], s)) {
 	case "hangupincoming", "pickupincoming":
 		return IncomingStarted
 	case "hangupoutgoing", "pickupoutgoing":
 		return OutgoingStarted
-	case Ringing, Dialing, IncomingStarted, OutgoingStarted, Incoming, Outgoing, Recording:
-		return t
+	case Ringing:
+		return Ringing
+	case Dialing:
+		return Dialing
+	case IncomingStarted:
+		return IncomingStarted
+	case OutgoingStarted:
+		return OutgoingStarted
+	case Incoming:
+		return Incoming
+	case Outgoing:
+		return Outgoing
+	case Recording:
+		return Recording
 	}
 	return s
 }
@@ -457,7 +476,8 @@ func knownType(t string) bool {
 }
 
 func transferType(s string) string {
-	switch strings.ToLower(s) {
+	var buf [16]byte
+	switch string(lowered(buf[:], s)) {
 	case "notdef":
 		return NotTransferred
 	case "blind":
@@ -469,7 +489,8 @@ func transferType(s string) string {
 }
 
 func finishType(s string) string {
-	switch strings.ToLower(s) {
+	var buf [16]byte
+	switch string(lowered(buf[:], s)) {
 	case "ok":
 		return FinishOk
 	case "missed":
@@ -481,7 +502,8 @@ func finishType(s string) string {
 var errBool = errors.New(`not a boolean ("True", "False", true, false, 1, 0)`)
 
 func parseBool(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
+	var buf [16]byte
+	switch string(lowered(buf[:], strings.TrimSpace(s))) {
 	case "true", "1", "yes":
 		return true, nil
 	case "false", "0", "no", "":
@@ -517,17 +539,21 @@ func parseDuration(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
 	}
-	parts := strings.Split(s, ":")
-	if len(parts) > 3 {
+	if strings.Count(s, ":") > 2 {
 		return 0, errDuration
 	}
 	var total int64
-	for i, p := range parts {
+	for i := 0; ; i++ {
+		p, rest, more := strings.Cut(s, ":")
 		n, err := tolerant.Int(p)
 		if err != nil || n < 0 || (i > 0 && (n > 59 || len(p) != 2)) || n > 1<<31 {
 			return 0, errDuration
 		}
 		total = total*60 + n
+		if !more {
+			break
+		}
+		s = rest
 	}
 	return time.Duration(total) * time.Second, nil
 }

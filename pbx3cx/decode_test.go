@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -293,6 +295,115 @@ func TestQueryInvalidUTF8SharedSentinel(t *testing.T) {
 }
 
 func decodeBody(s string) (*Event, error) { return Decode([]byte(s)) }
+
+// TestDecodeRefusalWording: refusals that the field reader's front-end
+// words its own way are worded as this decoder always worded them.
+func TestDecodeRefusalWording(t *testing.T) {
+	deep := strings.Repeat("[", 70) + strings.Repeat("]", 70)
+	var many strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&many, `"x%d":"%d",`, i, i)
+	}
+	tests := []struct {
+		body, want, reason string
+	}{
+		{`{"Event":"recording","Id":"1_1-1","FileUrls":` + deep + `}`,
+			`pbx3cx: field "FileUrls": value "` + strings.Repeat("[", 64) + `…": not a list of URLs`,
+			"a list of URLs nested too deep is no list of URLs, quoting its start"},
+		{`{"Event":"ringing","Id":"1_1-0","Did":{"a":` + deep + `}}`,
+			`pbx3cx: field "Did": value "{\"a\":` + strings.Repeat("[", 59) + `…": not a string, number or boolean`,
+			"a value nested too deep is a value that is not a string"},
+		{`{"Event":"recording","Id":"1_1-1","FILES":""}`, `pbx3cx: field "FILES": value "\"\"": not a list of URLs`,
+			"an empty string is no list, quoted as JSON"},
+		{`{"Event":"recording","Id":"1_1-1","FILES":{"a":1}}`, `pbx3cx: field "FILES": value "{\"a\":1}": not a list of URLs`,
+			"an object is no list"},
+		{`{` + many.String() + `"Event":"ringing","Id":"1_1-0","EVENT":"dialing"}`,
+			`pbx3cx: field "EVENT": value "dialing": field is repeated with different values`,
+			"past 32 fields, repeats in another case are found by an index"},
+		{`{` + many.String() + `"Event":"ringing","Id":"1_1-0","ID":"1_1-0","x1":"1"}`, "",
+			"past 32 fields, a repeat with the same value is read once"},
+		{"event=ringing&id=1_1-0&user=1&User=2", `pbx3cx: field "User": value "2": field is repeated with different values`,
+			"the GET scheme: keys in any case are one key"},
+		{"", "pbx3cx: empty body", "nothing"},
+	}
+	for _, tt := range tests {
+		_, err := Decode([]byte(tt.body))
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("Decode(%.50q) error %q, want %q (%s)", tt.body, got, tt.want, tt.reason)
+		}
+	}
+}
+
+// TestDecodeAllocs: the strict JSON path and the GET scheme build no map
+// (there is no Extra here): the JSON path copies the body once, and
+// allocates the fields and the Event; the GET scheme the fields and the
+// Event.
+func TestDecodeAllocs(t *testing.T) {
+	tests := []struct {
+		name   string
+		decode func()
+		most   float64
+		reason string
+	}{
+		{"strict JSON", func() { _, _ = Decode(strictBody) }, 3, "one copy of the body, the fields, the Event"},
+		{"GET scheme", func() { _, _ = DecodeQuery(getQuery) }, 2, "the fields (the values are slices of the query), the Event"},
+	}
+	for _, tt := range tests {
+		if got := testing.AllocsPerRun(100, tt.decode); got > tt.most {
+			t.Errorf("%s: %v allocations, want at most %v (%s)", tt.name, got, tt.most, tt.reason)
+		}
+	}
+}
+
+// TestFoldKey: two keys are one for checkFields (by foldBit and by the
+// index past 32 fields) exactly when strings.EqualFold, which
+// field.Reader.Fold matches with, says they are.
+func TestFoldKey(t *testing.T) {
+	tests := []struct {
+		a, b   string
+		same   bool
+		reason string
+	}{
+		{"Event", "event", true, "ASCII case"},
+		{"uſer", "USER", true, "'ſ' (long s) folds to 's'"},
+		{"\u212Aey", "key", true, "the Kelvin sign folds to 'k'"},
+		{"İd", "id", false, "a dotted capital I is no 'i' to simple folding"},
+		{"ΣΑΣ", "σας", true, "final sigma"},
+		{"files", "fileurls", false, "different keys"},
+		{"", "", true, "empty"},
+	}
+	for _, tt := range tests {
+		got := [3]bool{strings.EqualFold(tt.a, tt.b), strings.Map(foldRune, tt.a) == strings.Map(foldRune, tt.b), foldBit(tt.a) == foldBit(tt.b)}
+		want := [3]bool{tt.same, tt.same, tt.same || got[2]}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%q, %q: EqualFold, folded keys, bits (-want +got) — %s:\n%s", tt.a, tt.b, tt.reason, diff)
+		}
+	}
+}
+
+// FuzzFoldKey: for any two keys of text, the folded keys are equal
+// exactly when strings.EqualFold matches them, and then so are their bits.
+func FuzzFoldKey(f *testing.F) {
+	f.Add("Event", "event")
+	f.Add("uſer", "USER")
+	f.Add("\u212A", "k")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if !utf8.ValidString(a) || !utf8.ValidString(b) {
+			return
+		}
+		fold := strings.EqualFold(a, b)
+		if same := strings.Map(foldRune, a) == strings.Map(foldRune, b); same != fold {
+			t.Fatalf("%q, %q: folded keys equal %v, EqualFold %v", a, b, same, fold)
+		}
+		if fold && foldBit(a) != foldBit(b) {
+			t.Fatalf("%q, %q: EqualFold, but bits differ", a, b)
+		}
+	})
+}
 
 func TestParseDuration(t *testing.T) {
 	tests := []struct {

@@ -147,7 +147,7 @@ func Parse(raw string, known func(key string) bool) ([]Pair, error) {
 //
 // Keys and values without escapes are slices of raw; the others are
 // decoded into one buffer, so that a query costs at most one allocation
-// besides dst's.
+// besides dst's, which is grown once, to the number of pairs.
 func Fields(provider, raw string, known func(key string) bool, dst []field.Field) ([]field.Field, error) {
 	var small [16]span
 	s, spans, literal, err := split(raw, known, small[:0])
@@ -192,6 +192,11 @@ func Fields(provider, raw string, known func(key string) bool, dst []field.Field
 		return s[from:to]
 	}
 	base := len(dst)
+	if cap(dst)-len(dst) < len(spans) { // grown once (slices.Grow allocates twice under -race)
+		grown := make([]field.Field, len(dst), len(dst)+len(spans))
+		copy(grown, dst)
+		dst = grown
+	}
 	for _, sp := range spans {
 		f := field.Field{Key: text(sp.k0, sp.k1), Value: text(sp.v0, sp.v1), Kind: field.Text}
 		if !utf8.ValidString(f.Key) || !utf8.ValidString(f.Value) {
