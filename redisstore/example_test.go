@@ -1,0 +1,63 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/elks"
+	"github.com/telhook/telhook/redisstore"
+)
+
+// Every instance of the receiver de-duplicates against the same Redis, so a
+// retry that lands on another instance than the first delivery is
+// acknowledged, not handled twice. (No Output: it needs a Redis server.)
+func ExampleNewDeduplicator() {
+	rdb := redis.NewClient(&redis.Options{
+		Addr: os.Getenv("REDIS_ADDR"),
+		// Without it a hung Redis holds each webhook for the ReadTimeout
+		// (5 s) instead of the request's deadline.
+		ContextTimeoutEnabled: true,
+	})
+	dedup := redisstore.NewDeduplicator(rdb, redisstore.WithPrefix("myapp:"))
+
+	http.Handle("POST /elks", elks.NewHandler(elks.Callbacks{
+		OnSMS: func(ctx context.Context, sms *elks.SMS) (elks.Reply, error) {
+			return elks.Reply{Text: "Thanks, " + sms.From}, nil
+		},
+	}, telhook.WithDeduplicator(dedup)))
+}
+
+// Claim and Release are what a handler does with each webhook; the same
+// works by hand for webhooks received some other way. (No Output: it needs
+// a Redis server.)
+func ExampleDeduplicator_Claim() {
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR"), ContextTimeoutEnabled: true})
+	dedup := redisstore.NewDeduplicator(rdb, redisstore.WithLease(time.Minute))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	const key = "myprovider:event-42"
+	claim, err := dedup.Claim(ctx, key)
+	switch {
+	case err != nil:
+		fmt.Println("Redis is unreachable: handle it anyway:", err)
+	case claim == telhook.Duplicate:
+		fmt.Println("handled before: acknowledge")
+		return
+	case claim == telhook.InFlight:
+		fmt.Println("being handled elsewhere: answer 503 so that it is retried")
+		return
+	}
+	handleErr := handleWebhook()
+	if claim == telhook.Claimed {
+		// Not bounded by ctx: the outcome must reach Redis.
+		_ = dedup.Release(context.WithoutCancel(ctx), key, handleErr == nil)
+	}
+}
+
+func handleWebhook() error { return nil }
