@@ -39,26 +39,26 @@ const (
 // String values are trimmed; Type, TransferType and FinishType use the
 // constants above. Fields the add-on did not send are zero.
 type Event struct {
-	Type         string // Ringing, Dialing, IncomingStarted, ...
-	CallerID     string // the external party: "05552221133", "420774852629", or a word such as "MAKECALL", as sent
-	User         string // the extension, queue or IVR number the event is about
-	UserType     string // "ext", "queue" or "other", on ringing events
-	DID          string // the inbound DID or its rule name ("DID-420222000320"); "" when none
-	ID           string // "230307142318_40-2": the call id and, after the last '-', the segment
-	TransferType string // NotTransferred, Blind or Attended, on *call_started events
-	FinishType   string // FinishOk or FinishMissed, on end events
-	Title        string // a human description (legacy GET scheme), kept as sent
-	Transfer     bool   // on end events: the segment ended by a transfer
+	Type         string `json:"event"`                // Ringing, Dialing, IncomingStarted, ...
+	CallerID     string `json:"callerid"`             // the external party: "05552221133", "420774852629", or a word such as "MAKECALL", as sent
+	User         string `json:"user"`                 // the extension, queue or IVR number the event is about
+	UserType     string `json:"usertype,omitempty"`   // "ext", "queue" or "other", on ringing events
+	DID          string `json:"did"`                  // the inbound DID or its rule name ("DID-420222000320"); "" when none
+	ID           string `json:"id"`                   // "230307142318_40-2": the call id and, after the last '-', the segment
+	TransferType string `json:"trtype,omitempty"`     // NotTransferred, Blind or Attended, on *call_started events
+	FinishType   string `json:"finishtype,omitempty"` // FinishOk or FinishMissed, on end events
+	Title        string `json:"title,omitempty"`      // a human description (legacy GET scheme), kept as sent
+	Transfer     bool   `json:"transfer"`             // on end events: the segment ended by a transfer
 	// Duration is the talk time of the segment on end events ("00:14",
 	// "0:07"); zero for a missed call. The legacy GET scheme has no such
 	// field: there it is read from the end of the title, "… (0:07)".
-	Duration time.Duration
+	Duration time.Duration `json:"duration"`
 	// RecordingURLs are the recordings of the segment: FileUrls (K2M),
 	// FILES (Creomate) or the bare URL of the legacy recording request.
-	RecordingURLs []string
+	RecordingURLs []string `json:"file_urls,omitempty"`
 	// Extra holds every field sent that has no field above (chid,
 	// inbound_did, phonebook, call_id1, ...), values as sent.
-	Extra map[string]string
+	Extra map[string]string `json:"extra,omitempty"`
 }
 
 // CallID returns the id shared by every event of one call: ID without its
