@@ -34,6 +34,10 @@ var (
 // WithFields makes the handler read a composed webhook whose keys are f
 // (empty entries keep Mobtexting's names). It also accepts GET and PUT, the
 // methods a composed webhook may use; without it only POST is accepted.
+//
+// f is checked when the handler is built, with validator/v10, and
+// NewHandler panics when two fields map to one key or a key holds '&',
+// '=', '?' or '#' (a form, query or URL could not carry it).
 func WithFields(f Fields) telhook.Option { return config.Public[telhook.Option](fieldsKey.Option(f)) }
 
 // WithLocation sets the zone in which zone-less times are read (default
@@ -70,9 +74,8 @@ var ok = core.Answer{Status: http.StatusOK}
 // ("Reach") and Click2Call reports, standard or composed, and the
 // validation challenge. It answers exactly 200 for every accepted webhook.
 //
-// Reports have no id of their own; a resend (same source, mid, webhook id,
-// call id, to, start time and status) is acknowledged without calling
-// OnReport again.
+// Reports have no id of their own; a resend (the same report, every field
+// and Extra alike) is acknowledged without calling OnReport again.
 //
 // Mobtexting sends the webhook's secret as a bearer token: check it with
 // telhook.BearerToken.
@@ -81,6 +84,9 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 	d := &Decoder{}
 	methods := []string{http.MethodPost}
 	if f, set := fieldsKey.Get(cfg); set {
+		if err := f.check(); err != nil {
+			panic(err.Error())
+		}
 		d.Fields = f
 		methods = []string{http.MethodGet, http.MethodPost, http.MethodPut}
 	}
