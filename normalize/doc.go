@@ -42,6 +42,37 @@
 // is a rule name ("DID-420222000320") stays as sent in Call.To: it names
 // the rule that routed the call, not a number.
 //
+// # JSON
+//
+// An Event marshals to JSON for consumers in any language (the receiver in
+// examples/server prints one per line; Event_message, Event_call and
+// Event_recording in the examples show one of each kind in full):
+//
+//	{
+//	  "provider": "elks" | "obd" | "pbx3cx" | "oncall",
+//	  "kind": "call" | "message" | "recording",
+//	  "call" | "message" | "recording": { … },   // the one kind names
+//	  "source": { … }                             // the provider's own event
+//	}
+//
+//	call       id, direction, from, to, state, provider_state (strings, always
+//	           present); agent, digits, tag (strings), started_at, answered_at,
+//	           ended_at (times), duration (seconds), recordings (a list of
+//	           recording objects): present when known
+//	message    id, direction, state (always); from, to, body, media (a list of
+//	           URLs), at: when known
+//	recording  call_id, url (always); duration, at: when known
+//
+// Times are RFC 3339 in UTC ("2021-04-09T10:57:39Z", with a fraction when
+// the provider sent one); durations are seconds as a JSON number, with a
+// fraction when there is one (1.5). Directions, states and kinds are the
+// lower-case words of the constants in this package. "source" holds the
+// provider's event with the provider's own key names (snake_case where it
+// has none: "from", "message", "created" for 46elks; "start_at", "flow_id"
+// for Mobtexting; "callerid", "file_urls" for 3CX; "event_time",
+// "event_payload" for Wavix), times and durations written the same way,
+// and its "extra" object holding what the provider sent that has no field.
+//
 // # One handler for all
 //
 // Parse recognises the provider of a request from the request alone.
