@@ -115,3 +115,22 @@ func ExampleBindQuery() {
 	// tenant 42: SMS from +46706861004: "Hello how are you?"
 	// 204
 }
+
+// BenchmarkBindQuery is what BindQuery costs a callback that calls it:
+// gorilla/schema binding two parameters into a struct (the parse of the
+// query included). Nothing pays it unless the callback asks.
+func BenchmarkBindQuery(b *testing.B) {
+	var ctx context.Context
+	h := elks.NewHandler(elks.Callbacks{OnSMS: func(c context.Context, _ *elks.SMS) (elks.Reply, error) { ctx = c; return elks.Reply{}, nil }},
+		telhook.WithLogger(slog.New(slog.DiscardHandler)), telhook.WithDeduplicator(nil))
+	r := elkstest.NewRequest(elkstest.SMS())
+	r.URL.RawQuery = "tenant=42&campaign=spring"
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	b.ReportAllocs()
+	for b.Loop() {
+		var t tenant
+		if err := telhook.BindQuery(ctx, &t); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
