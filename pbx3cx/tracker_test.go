@@ -2,6 +2,7 @@ package pbx3cx
 
 import (
 	"bytes"
+	"container/heap"
 	"context"
 	"encoding/json"
 	"errors"
@@ -667,7 +668,7 @@ func TestTrackerEventCap(t *testing.T) {
 		tr.Add(&Event{Type: Ringing, CallerID: "1", User: fmt.Sprint(1000 + i), UserType: "ext", ID: "big_1-0"})
 	}
 	tr.Add(&Event{Type: Ringing, CallerID: "1", User: "1000", UserType: "ext", ID: "big_1-0"}) // a duplicate of a kept one
-	if n := len(tr.store.(memoryStore)["big_1"].Events); n != maxCallEvents {
+	if n := len(memStore(tr).record("big_1").Events); n != maxCallEvents {
 		t.Errorf("%d events kept, want %d", n, maxCallEvents)
 	}
 	tr.Flush()
@@ -723,13 +724,17 @@ func TestTrackerBounded(t *testing.T) {
 			t.Fatalf("call %s emitted %d times", id, n)
 		}
 	}
+	s := tr.Stats()
+	m := memStore(tr)
+	m.mu.Lock()
 	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if len(tr.gone) > maxOpen || len(tr.goneFIFO)-tr.goneHead > 2*maxOpen || len(tr.alias) != 0 || len(tr.store.(memoryStore)) != 0 {
-		t.Errorf("memory kept: %d gone ids, %d in FIFO, %d aliases, %d stored",
-			len(tr.gone), len(tr.goneFIFO)-tr.goneHead, len(tr.alias), len(tr.store.(memoryStore)))
+	if len(m.gone) > maxOpen || len(m.goneFIFO)-m.goneHead > 2*maxOpen || len(m.alias) != 0 || len(m.calls) != 0 || len(tr.views) != 0 {
+		t.Errorf("memory kept: %d gone ids, %d in FIFO, %d aliases, %d stored, %d rebuilt calls cached",
+			len(m.gone), len(m.goneFIFO)-m.goneHead, len(m.alias), len(m.calls), len(tr.views))
 	}
-	if s := tr.stats; s.Late != 0 || s.Emitted != int64(calls) || s.Evicted == 0 {
+	tr.mu.Unlock()
+	m.mu.Unlock()
+	if s.Late != 0 || s.Emitted != int64(calls) || s.Evicted == 0 {
 		t.Errorf("stats %+v", s)
 	}
 }
@@ -744,93 +749,18 @@ func checkTrackerIndex(t testing.TB, tr *Tracker) {
 }
 
 func trackerIndexErr(tr *Tracker) error {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if n := tr.order.Len(); n != len(tr.open) {
-		return fmt.Errorf("%d calls in order, %d open", n, len(tr.open))
-	}
-	var prev time.Time
-	for e := tr.order.Front(); e != nil; e = e.Next() {
-		oc := e.Value.(*openCall)
-		if tr.open[oc.id] != oc || oc.removed {
-			return fmt.Errorf("call %s in order but not open", oc.id)
-		}
-		if oc.last.Before(prev) {
-			return fmt.Errorf("order not by LastSeen at %s", oc.id)
-		}
-		prev = oc.last
-		for _, r := range oc.parentRefs {
-			if l := tr.parents[r.key]; r.pos >= len(l) || l[r.pos] != oc {
-				return fmt.Errorf("call %s not at parents[%v][%d]", oc.id, r.key, r.pos)
-			}
-		}
-		for _, a := range oc.aliases {
-			if tr.alias[a] != oc.id {
-				return fmt.Errorf("alias %s of %s not indexed", a, oc.id)
-			}
-		}
-	}
-	for k, l := range tr.parents {
-		for _, oc := range l {
-			if oc.removed || !slices.ContainsFunc(oc.parentRefs, func(r parentRef) bool { return r.key == k }) {
-				return fmt.Errorf("stale parents[%v]: %s", k, oc.id)
-			}
-		}
-	}
-	for oc := range tr.orphans {
-		if oc.removed || tr.open[oc.id] != oc {
-			return fmt.Errorf("stale orphan %s", oc.id)
-		}
-	}
-	for oc := range tr.complete {
-		if oc.removed || tr.open[oc.id] != oc {
-			return fmt.Errorf("stale complete %s", oc.id)
-		}
-	}
-	for a, id := range tr.alias {
-		if tr.open[id] == nil {
-			return fmt.Errorf("alias %s of %s, which is not open", a, id)
-		}
-	}
-	return bytesErr(tr)
-}
-
-// bytesErr reports whether the Tracker's count of bytes disagrees with
-// what its store holds, or breaks a budget. The lock must be held.
-func bytesErr(tr *Tracker) error {
-	ms, ok := tr.store.(memoryStore)
+	m, ok := tr.store.(*MemoryCallStore)
 	if !ok {
 		return nil
 	}
-	var total int64
-	for id, oc := range tr.open {
-		st := ms[id]
-		if st == nil {
-			continue // counted at the next refresh
-		}
-		var n int64
-		for i := range st.Events {
-			n += eventSize(&st.Events[i])
-		}
-		if n != oc.bytes {
-			return fmt.Errorf("call %s holds %d bytes, counted %d", id, n, oc.bytes)
-		}
-		if n > tr.maxCallBytes {
-			return fmt.Errorf("call %s holds %d bytes, over its budget of %d", id, n, tr.maxCallBytes)
-		}
-		total += n
-	}
-	if total != tr.bytes || total > tr.maxBytes {
-		return fmt.Errorf("open calls hold %d bytes, counted %d, budget %d", total, tr.bytes, tr.maxBytes)
-	}
-	return nil
+	return memoryStoreErr(m, tr.lim)
 }
 
-// sized returns a ringing event of call id whose eventSize is size.
+// sized returns a ringing event of call id whose EventSize is size.
 func sized(t testing.TB, id, user string, size int64) *Event {
 	t.Helper()
 	ev := &Event{Type: Ringing, CallerID: "05552221133", User: user, UserType: "ext", ID: id + "-0"}
-	pad := size - eventSize(ev)
+	pad := size - EventSize(ev)
 	if pad < 0 {
 		t.Fatalf("no event of %d bytes", size)
 	}
@@ -875,16 +805,14 @@ func TestTrackerByteBudgetPerCall(t *testing.T) {
 				}
 				checkTrackerIndex(t, tr)
 			}
-			tr.mu.Lock()
 			var kept int
 			var held int64
-			if st := tr.store.(memoryStore)["c"]; st != nil {
+			if st := memStore(tr).record("c"); st != nil {
 				kept = len(st.Events)
 				for i := range st.Events {
-					held += eventSize(&st.Events[i])
+					held += EventSize(&st.Events[i])
 				}
 			}
-			tr.mu.Unlock()
 			s := tr.Stats()
 			if kept != tt.kept || held > tt.budget || s.Bytes != held || tr.Len() != tt.openCalls {
 				t.Errorf("%d events kept (want %d), %d bytes held (budget %d), Stats.Bytes %d, %d open (want %d)",
@@ -1004,7 +932,7 @@ func TestTrackerByteBudgetAdoption(t *testing.T) {
 	tr.Sweep(clock.Advance(defaultSettle))
 	checkTrackerIndex(t, tr)
 	s := tr.Stats()
-	if s.Adopted != 1 || s.OverBudget != 1 || s.Bytes != eventSize(&parent) || tr.Len() != 1 {
+	if s.Adopted != 1 || s.OverBudget != 1 || s.Bytes != EventSize(&parent) || tr.Len() != 1 {
 		t.Fatalf("want the orphan adopted, its event refused: %d open, %+v", tr.Len(), s)
 	}
 	if len(sink.late) != 1 || sink.late[0].ID != orphan.ID {
@@ -1031,31 +959,32 @@ func TestTrackerCopiesEventText(t *testing.T) {
 		RecordingURLs: []string{body[0:2]}, Extra: map[string]string{body[35:40]: body[41:45]}}
 	tr, _, _ := newTestTracker()
 	tr.Add(ev)
-	tr.mu.Lock()
-	st := tr.store.(memoryStore)["230307114903_10"]
+	m := memStore(tr)
+	m.mu.Lock()
+	st := m.calls["230307114903_10"]
 	c := st.Events[0]
 	strs := []string{st.ID, c.Type, c.ID, c.RecordingURLs[0]}
 	for k, v := range c.Extra {
 		strs = append(strs, k, v)
 	}
-	for oc := range maps.Keys(tr.open) {
-		strs = append(strs, oc)
+	for id := range maps.Keys(m.calls) {
+		strs = append(strs, id)
 	}
-	tr.mu.Unlock()
+	m.mu.Unlock()
 	if diff := cmp.Diff(*ev, c); diff != "" {
 		t.Errorf("the copy differs (-want +got):\n%s", diff)
 	}
 	// All of the copy's text is in one allocation, which starts with Type.
 	copied := unsafe.String(unsafe.StringData(c.Type), eventText(&c))
 	tr.Flush()
-	tr.mu.Lock()
-	for id := range tr.gone {
+	m.mu.Lock()
+	for id := range m.gone {
 		strs = append(strs, id)
 		if inside(id, copied) {
 			t.Errorf("remembered id %q points into the emitted call's event, keeping it alive", id)
 		}
 	}
-	tr.mu.Unlock()
+	m.mu.Unlock()
 	for _, s := range strs {
 		if inside(s, body) {
 			t.Errorf("%q points into the 64 KiB body, keeping it alive", s)
@@ -1072,12 +1001,13 @@ func TestTrackerRemembersLongIDsByHash(t *testing.T) {
 		tr.Add(&Event{Type: Dialing, User: "202", ID: id + "-0"})
 	}
 	tr.Flush()
-	tr.mu.Lock()
+	m := memStore(tr)
+	m.mu.Lock()
 	var kept int
-	for id := range tr.gone {
+	for id := range m.gone {
 		kept += len(id)
 	}
-	tr.mu.Unlock()
+	m.mu.Unlock()
 	if kept > 2*maxGoneID {
 		t.Errorf("the remembered ids take %d bytes", kept)
 	}
@@ -1206,76 +1136,93 @@ func TestTrackerRun(t *testing.T) {
 
 // faultyStore is the default store with injectable failures.
 type faultyStore struct {
-	memoryStore
-	failSave, failLoad func(id string) bool
-	calls              int
+	*MemoryCallStore
+	failAppend, failRead func(id string) bool
+	ops                  int
 }
 
 var errStore = errors.New("store down")
 
-func (s *faultyStore) Load(id string) (*CallState, error) {
-	s.calls++
-	if s.failLoad != nil && s.failLoad(id) {
-		return nil, errStore
+func (s *faultyStore) Append(ctx context.Context, ev *Event, now time.Time, lim StoreLimits) (AppendResult, error) {
+	s.ops++
+	if s.failAppend != nil && s.failAppend(ev.CallID()) {
+		return AppendResult{}, errStore
 	}
-	return s.memoryStore.Load(id)
+	return s.MemoryCallStore.Append(ctx, ev, now, lim)
 }
 
-func (s *faultyStore) Save(st *CallState) error {
-	s.calls++
-	if s.failSave != nil && s.failSave(st.ID) {
-		return errStore
+func (s *faultyStore) Read(ctx context.Context, id string) (CallRecord, bool, error) {
+	s.ops++
+	if s.failRead != nil && s.failRead(id) {
+		return CallRecord{}, false, errStore
 	}
-	return s.memoryStore.Save(st)
+	return s.MemoryCallStore.Read(ctx, id)
 }
 
 func TestTrackerStore(t *testing.T) {
 	t.Run("used", func(t *testing.T) {
-		st := &faultyStore{memoryStore: memoryStore{}}
-		calls := feedFlow(t, trackerFlow(t, "01-queue-answered"), WithStore(st))
-		if len(calls) != 1 || !calls[0].Complete || st.calls == 0 || len(st.memoryStore) != 0 {
-			t.Fatalf("with a custom store: %d calls, %d store calls, %d left", len(calls), st.calls, len(st.memoryStore))
+		st := &faultyStore{MemoryCallStore: NewMemoryCallStore()}
+		calls := feedFlow(t, trackerFlow(t, "01-queue-answered"), WithCallStore(st))
+		if n := len(st.MemoryCallStore.calls); len(calls) != 1 || !calls[0].Complete || st.ops == 0 || n != 0 {
+			t.Fatalf("with a custom store: %d calls, %d store calls, %d left", len(calls), st.ops, n)
 		}
 	})
-	t.Run("save fails", func(t *testing.T) {
-		st := &faultyStore{memoryStore: memoryStore{}, failSave: func(id string) bool { return id == "230307150805_46" }}
+	t.Run("append fails", func(t *testing.T) {
+		st := &faultyStore{MemoryCallStore: NewMemoryCallStore(), failAppend: func(id string) bool { return id == "230307150805_46" }}
 		evs := append(trackerFlow(t, "05-ringgroup-answered"), trackerFlow(t, "06-ringgroup-missed")...)
-		tr, clock, sink := newTestTracker(WithStore(st))
+		tr, clock, sink := newTestTracker(WithCallStore(st))
+		var errs int
 		for _, ev := range evs {
-			tr.Add(ev)
+			if err := tr.AddContext(context.Background(), ev); err != nil {
+				if !errors.Is(err, errStore) {
+					t.Errorf("AddContext: %v, want the store's error", err)
+				}
+				errs++
+			}
 		}
 		tr.Sweep(clock.Advance(defaultSettle))
 		calls := sink.take()
 		if len(calls) != 1 || calls[0].ID != "230307152031_50" || !calls[0].Complete {
 			t.Fatalf("want only the call the store could keep: %+v", calls)
 		}
-		if s := tr.Stats(); s.StoreErrors != 5 {
-			t.Errorf("want 5 store errors (one per lost event), got %+v", s)
+		if s := tr.Stats(); s.StoreErrors != 5 || errs != 5 {
+			t.Errorf("want 5 store errors (one per lost event), each returned by AddContext: %d returned, %+v", errs, s)
 		}
 	})
-	t.Run("load fails", func(t *testing.T) {
+	t.Run("read fails", func(t *testing.T) {
 		broken := false
-		st := &faultyStore{memoryStore: memoryStore{}, failLoad: func(string) bool { return broken }}
-		tr, clock, sink := newTestTracker(WithStore(st))
+		st := &faultyStore{MemoryCallStore: NewMemoryCallStore(), failRead: func(string) bool { return broken }}
+		tr, clock, sink := newTestTracker(WithCallStore(st))
 		tr.Add(trackerFlow(t, "05-ringgroup-answered")[0])
 		broken = true
 		tr.Sweep(clock.Advance(defaultSettle))
 		tr.Sweep(clock.Advance(defaultQuiet))
-		if calls := sink.take(); len(calls) != 0 || tr.Len() != 0 {
-			t.Fatalf("an unreadable call must be dropped, not emitted: %d open, %+v", tr.Len(), calls)
+		if calls := sink.take(); len(calls) != 0 || tr.Len() != 1 {
+			t.Fatalf("an unreadable call must stay in the store, not be emitted: %d open, %+v", tr.Len(), calls)
 		}
 		if s := tr.Stats(); s.StoreErrors < 2 || s.Emitted != 0 {
 			t.Errorf("stats %+v", s)
+		}
+		broken = false
+		tr.Sweep(clock.Now())
+		if calls := sink.take(); len(calls) != 1 || calls[0].Complete || tr.Len() != 0 {
+			t.Fatalf("once readable, the call is emitted at its quiet period: %d open, %+v", tr.Len(), calls)
 		}
 	})
 }
 
 func TestTrackerOptionDefaults(t *testing.T) {
-	tr := NewTracker(nil, WithSettle(-time.Second), WithQuietPeriod(0), WithMaxOpenCalls(0),
-		withClock(nil), WithStore(nil), WithMaxCallBytes(0), WithMaxBytes(-1))
-	if tr.settle != defaultSettle || tr.quiet != defaultQuiet || tr.maxOpen != defaultMaxOpen || tr.now == nil || tr.store == nil ||
-		tr.maxCallBytes != defaultMaxCallBytes || tr.maxBytes != defaultMaxBytes {
-		t.Errorf("option defaults: %+v", tr)
+	tr := NewTracker(nil, WithSettle(-time.Second), WithQuietPeriod(0), WithMaxOpenCalls(0), withClock(nil),
+		WithCallStore(nil), WithMaxCallBytes(0), WithMaxBytes(-1), WithLease(-time.Second))
+	want := StoreLimits{
+		Settle: defaultSettle, Quiet: defaultQuiet, Lease: defaultLease, MaxOpenCalls: defaultMaxOpen,
+		MaxCallEvents: maxCallEvents, MaxCallBytes: defaultMaxCallBytes, MaxBytes: defaultMaxBytes,
+	}
+	if diff := cmp.Diff(want, tr.lim); diff != "" {
+		t.Errorf("option defaults (-want +got):\n%s", diff)
+	}
+	if _, ok := tr.store.(*MemoryCallStore); !ok || tr.shared || tr.now == nil {
+		t.Errorf("want a memory store of its own and a clock: %+v", tr)
 	}
 	tr.Add(&Event{Type: Dialing, ID: "a_1-0"})
 	tr.Flush() // a nil emit discards
@@ -1346,11 +1293,14 @@ func BenchmarkTrackerSweep(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			b.StopTimer()
-			tr.mu.Lock()
-			for e := tr.order.Front(); e != nil; e = e.Next() {
-				tr.markDirty(e.Value.(*openCall))
+			m := memStore(tr)
+			m.mu.Lock()
+			for _, c := range m.calls {
+				c.Version = m.next() // as an event would
+				c.wake = time.Time{}
 			}
-			tr.mu.Unlock()
+			heap.Init(&m.wake)
+			m.mu.Unlock()
 			b.StartTimer()
 			tr.Sweep(now)
 		}
