@@ -14,7 +14,6 @@ import (
 	"github.com/telhook/telhook/internal/core"
 	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/internal/tolerant"
-	"github.com/telhook/telhook/internal/wire"
 )
 
 const provider = "elks"
@@ -300,7 +299,7 @@ func checkContentType(r *http.Request) error {
 	}
 	mt, _, _ := strings.Cut(ct, ";")
 	if !strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded") {
-		return wire.Error(provider, "Content-Type", ct, errNotForm)
+		return field.Error(provider, "Content-Type", ct, errNotForm)
 	}
 	return nil
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/internal/query"
 	"github.com/telhook/telhook/internal/tolerant"
-	"github.com/telhook/telhook/internal/wire"
 )
 
 const provider = "obd"
@@ -228,7 +227,7 @@ func queryFields(raw string) ([]field.Field, error) {
 			key, value, err = qe.Key, qe.Value, qe.Err
 		}
 		if errors.Is(err, query.ErrUTF8) {
-			err = wire.ErrUTF8
+			err = field.ErrUTF8
 		}
 		return nil, field.Error(provider, key, value, err)
 	}
