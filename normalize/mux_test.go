@@ -7,14 +7,21 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
+	"github.com/telhook/telhook/elks/elkstest"
 	"github.com/telhook/telhook/obd"
+	"github.com/telhook/telhook/obd/obdtest"
+	"github.com/telhook/telhook/oncall"
+	"github.com/telhook/telhook/oncall/oncalltest"
 	"github.com/telhook/telhook/pbx3cx"
+	"github.com/telhook/telhook/pbx3cx/pbx3cxtest"
 )
 
 var quiet = WithSharedOptions(telhook.WithLogger(slog.New(slog.DiscardHandler)))
@@ -40,56 +47,85 @@ func (r readSpy) Read([]byte) (int, error) {
 	return 0, io.EOF
 }
 
+// on puts r, which a kit builds for "/", at path (its query kept), as the
+// provider sends it to the mux's path for it.
+func on(path string, r *http.Request) *http.Request {
+	r.URL.Path = path
+	r.RequestURI = r.URL.RequestURI()
+	return r
+}
+
+// raw is a POST of body to path with no Content-Type: for the bytes no kit
+// writes.
+func raw(path, body string) *http.Request {
+	return httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+}
+
+// toServer addresses r to the test server at base, for an http.Client.
+func toServer(base string, r *http.Request) *http.Request {
+	u, err := url.Parse(base)
+	if err != nil {
+		panic(err)
+	}
+	r.URL.Scheme, r.URL.Host = u.Scheme, u.Host
+	r.Host, r.RequestURI = "", ""
+	return r
+}
+
 func TestMux(t *testing.T) {
-	elksSMS := "id=s1&from=%2B46706861004&to=%2B46706860000&message=Hej"
+	sms := func() *http.Request {
+		return elkstest.NewRequest(&elks.SMS{ID: "s1", From: "+46706861004", To: "+46706860000", Message: "Hej"})
+	}
+	answered := func() *http.Request {
+		return oncalltest.NewRequest(&oncall.CallEvent{UUID: "u1", EventType: oncall.Answered, EventTime: time.Date(2025, 9, 22, 12, 56, 38, 0, time.UTC)})
+	}
 	tests := []struct {
-		name         string
-		opts         []MuxOption
-		method, path string
-		body         string
-		header       [2]string
-		status       int
-		respBody     string
-		events       int
-		reason       string
+		name     string
+		opts     []MuxOption
+		req      *http.Request // as the provider sends it, at the mux's path for it
+		header   [2]string
+		status   int
+		respBody string
+		events   int
+		reason   string
 	}{
-		{"elks", nil, "POST", "/elks", elksSMS, [2]string{}, 204, "", 1, "46elks at /elks: 204, no reply"},
-		{"elks below", nil, "POST", "/elks/sms", elksSMS, [2]string{}, 204, "", 1, "and below it"},
-		{"obd exact 200", nil, "POST", "/obd", `{"to": 91886713XXXX, "status": "ANSWER",}`, [2]string{}, 200, "", 1, "Mobtexting gets exactly 200"},
-		{"obd compose", nil, "GET", "/obd/compose?id=c1&to=918867131234&status=BUSY", "", [2]string{}, 200, "", 1, "composed GET"},
-		{"obd challenge", []MuxOption{WithOptions(OBD, obd.WithChallengeKey("k"))}, "POST", "/obd", `{"validation_key":"k","challenge":"c1"}`, [2]string{},
+		{"elks", nil, on("/elks", sms()), [2]string{}, 204, "", 1, "46elks at /elks: 204, no reply"},
+		{"elks below", nil, on("/elks/sms", sms()), [2]string{}, 204, "", 1, "and below it"},
+		{"obd exact 200", nil, raw("/obd", `{"to": 91886713XXXX, "status": "ANSWER",}`), [2]string{}, 200, "", 1, "Mobtexting gets exactly 200"},
+		{"obd compose", nil, on("/obd/compose", obdtest.NewComposedRequest(http.MethodGet, obd.Fields{}, &obd.Report{ID: "c1", To: "918867131234", Status: "BUSY"})),
+			[2]string{}, 200, "", 1, "composed GET"},
+		{"obd challenge", []MuxOption{WithOptions(OBD, obd.WithChallengeKey("k"))}, on("/obd", obdtest.NewRequest(&obd.Challenge{ValidationKey: "k", Challenge: "c1"})), [2]string{},
 			200, `{"challenge":"c1"}`, 0, "the challenge is answered by the obd handler, no event"},
-		{"pbx3cx GET", nil, "GET", "/pbx3cx?event=ringing&callerid=420774852629&user=800&id=230102104542_15-0", "", [2]string{}, 200, "", 1, "legacy GET"},
-		{"oncall", nil, "POST", "/oncall", `{"uuid":"u1","event_type":"answered","event_time":"2025-09-22T12:56:38Z"}`, [2]string{}, 200, "", 1, "Wavix"},
-		{"elks verifier", []MuxOption{WithOptions(Elks, telhook.WithVerifier(telhook.QueryToken("key", "s")))}, "POST", "/elks", elksSMS, [2]string{},
+		{"pbx3cx GET", nil, on("/pbx3cx", pbx3cxtest.NewLegacyRequest(&pbx3cx.Event{Type: pbx3cx.Ringing, CallerID: "420774852629", User: "800", ID: "230102104542_15-0"})),
+			[2]string{}, 200, "", 1, "legacy GET"},
+		{"oncall", nil, on("/oncall", answered()), [2]string{}, 200, "", 1, "Wavix"},
+		{"elks verifier", []MuxOption{WithOptions(Elks, telhook.WithVerifier(telhook.QueryToken("key", "s")))}, on("/elks", sms()), [2]string{},
 			401, "", 0, "each path has its own verifier"},
-		{"other path unaffected", []MuxOption{WithOptions(Elks, telhook.WithVerifier(telhook.QueryToken("key", "s")))}, "POST", "/oncall",
-			`{"uuid":"u1","event_type":"answered","event_time":"2025-09-22T12:56:38Z"}`, [2]string{}, 200, "", 1, "46elks' secret does not guard Wavix"},
-		{"auto elks", nil, "POST", "/auto", elksSMS, [2]string{}, 204, "", 1, "auto: a 46elks form, answered as 46elks"},
-		{"auto obd", nil, "POST", "/auto", `{"bridge": 91806828XXXX, "to": 91886713XXXX, "status": "ANSWER",}`, [2]string{}, 200, "", 1, "auto: the Mobtexting excerpt"},
-		{"auto pbx3cx url", nil, "POST", "/auto", `https://pbx:5001/webapi/recording/230102185935_18-1-1.mp3`, [2]string{}, 200, "", 1, "auto: a bare recording URL"},
-		{"auto unknown", nil, "POST", "/auto", `{"hello":"world"}`, [2]string{}, 400,
+		{"other path unaffected", []MuxOption{WithOptions(Elks, telhook.WithVerifier(telhook.QueryToken("key", "s")))}, on("/oncall", answered()),
+			[2]string{}, 200, "", 1, "46elks' secret does not guard Wavix"},
+		{"auto elks", nil, on("/auto", sms()), [2]string{}, 204, "", 1, "auto: a 46elks form, answered as 46elks"},
+		{"auto obd", nil, raw("/auto", `{"bridge": 91806828XXXX, "to": 91886713XXXX, "status": "ANSWER",}`), [2]string{}, 200, "", 1, "auto: the Mobtexting excerpt"},
+		{"auto pbx3cx url", nil, on("/auto", pbx3cxtest.NewRecordingURLRequest("https://pbx:5001/webapi/recording/230102185935_18-1-1.mp3")),
+			[2]string{}, 200, "", 1, "auto: a bare recording URL"},
+		{"auto unknown", nil, raw("/auto", `{"hello":"world"}`), [2]string{}, 400,
 			"auto: normalize: cannot tell which provider sent this request: telhook: unknown event\n", 0, "auto: nobody's webhook"},
-		{"auto verifier", []MuxOption{WithOptions(Auto, telhook.WithVerifier(telhook.BearerToken("a")))}, "POST", "/auto", elksSMS,
+		{"auto verifier", []MuxOption{WithOptions(Auto, telhook.WithVerifier(telhook.BearerToken("a")))}, on("/auto", sms()),
 			[2]string{"Authorization", "Bearer a"}, 204, "", 1, "auto: its own verifier (46elks has none here)"},
-		{"auto refused", []MuxOption{WithOptions(Auto, telhook.WithVerifier(telhook.BearerToken("a")))}, "POST", "/auto", elksSMS,
+		{"auto refused", []MuxOption{WithOptions(Auto, telhook.WithVerifier(telhook.BearerToken("a")))}, on("/auto", sms()),
 			[2]string{}, 401, "", 0, "auto: refused"},
 		{"elks call action", []MuxOption{WithElksCalls(func(context.Context, *elks.CallEvent) (elks.Action, error) {
 			return elks.Connect{To: "+46704508449"}, nil
-		})}, "POST", "/elks", "callid=c1&result=newincoming&from=%2B46706861004&to=%2B46706860000&direction=incoming", [2]string{},
-			200, `{"connect":"+46704508449"}`, 1, "46elks call hooks still get actions"},
-		{"elks call no action", nil, "POST", "/elks", "callid=c1&result=newincoming", [2]string{}, 204, "", 1, "no WithElksCalls: 204, the call ends"},
+		})}, on("/elks", elkstest.NewRequest(&elks.CallEvent{CallID: "c1", Result: "newincoming", From: "+46706861004", To: "+46706860000", Direction: "incoming"})),
+			[2]string{}, 200, `{"connect":"+46704508449"}`, 1, "46elks call hooks still get actions"},
+		{"elks call no action", nil, on("/elks", elkstest.NewRequest(&elks.CallEvent{CallID: "c1", Result: "newincoming"})), [2]string{},
+			204, "", 1, "no WithElksCalls: 204, the call ends"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &collector{}
 			srv := httptest.NewServer(NewMux(c.fn, append(tt.opts, quiet)...))
 			defer srv.Close()
-			var body io.Reader
-			if tt.body != "" {
-				body = strings.NewReader(tt.body)
-			}
-			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, body)
+			req := toServer(srv.URL, tt.req)
 			if tt.header[0] != "" {
 				req.Header.Set(tt.header[0], tt.header[1])
 			}
@@ -122,7 +158,7 @@ func TestMuxCallbackError(t *testing.T) {
 	c := &collector{fail: errors.New("queue full")}
 	h := NewMux(c.fn, quiet)
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("POST", "/oncall", strings.NewReader(`{"uuid":"u1","event_type":"answered","event_time":"2025-09-22T12:56:38Z"}`)))
+	h.ServeHTTP(rec, on("/oncall", oncalltest.NewRequest(&oncall.CallEvent{UUID: "u1", EventType: oncall.Answered, EventTime: time.Date(2025, 9, 22, 12, 56, 38, 0, time.UTC)})))
 	if rec.Code != 500 {
 		t.Errorf("a failing callback answered %d, want 500 so that the provider retries", rec.Code)
 	}
@@ -132,12 +168,12 @@ func TestMuxTracker(t *testing.T) {
 	var calls []pbx3cx.Call
 	tr := pbx3cx.NewTracker(func(c pbx3cx.Call) { calls = append(calls, c) })
 	h := NewMux(func(context.Context, Event) error { return nil }, quiet, WithTracker(tr))
-	for _, q := range []string{
-		"event=dialing&callerid=420774852629&user=102&id=230102184431_17-0",
-		"event=outgoing&callerid=420774852629&user=102&finishtype=Missed&transfer=False&did=&title=Unanswered%20call%20to%20420774852629&id=230102184431_17-0",
+	for _, ev := range []*pbx3cx.Event{
+		{Type: pbx3cx.Dialing, CallerID: "420774852629", User: "102", ID: "230102184431_17-0"},
+		{Type: pbx3cx.Outgoing, CallerID: "420774852629", User: "102", FinishType: pbx3cx.FinishMissed, Title: "Unanswered call to 420774852629", ID: "230102184431_17-0"},
 	} {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", "/pbx3cx?"+q, nil))
+		h.ServeHTTP(rec, on("/pbx3cx", pbx3cxtest.NewLegacyRequest(ev)))
 	}
 	tr.Flush()
 	if len(calls) != 1 || !calls[0].Missed {
@@ -160,12 +196,12 @@ func TestMuxWithTracking(t *testing.T) {
 	if tr == nil {
 		t.Fatal("start was not called with the tracker")
 	}
-	for _, q := range []string{
-		"event=dialing&callerid=774852629&user=102&id=230102184431_17-0",
-		"event=outgoing&callerid=774852629&user=102&finishtype=Missed&transfer=False&did=&title=Unanswered%20call&id=230102184431_17-0",
+	for _, ev := range []*pbx3cx.Event{
+		{Type: pbx3cx.Dialing, CallerID: "774852629", User: "102", ID: "230102184431_17-0"},
+		{Type: pbx3cx.Outgoing, CallerID: "774852629", User: "102", FinishType: pbx3cx.FinishMissed, Title: "Unanswered call", ID: "230102184431_17-0"},
 	} {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", "/pbx3cx?"+q, nil))
+		h.ServeHTTP(rec, on("/pbx3cx", pbx3cxtest.NewLegacyRequest(ev)))
 		if rec.Code != 200 {
 			t.Fatalf("status %d", rec.Code)
 		}

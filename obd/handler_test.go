@@ -141,19 +141,6 @@ func TestHandlerDuplicatesAndFailures(t *testing.T) {
 	}
 }
 
-func TestHandlerMethods(t *testing.T) {
-	srv := httptest.NewServer(NewHandler(Callbacks{}, quiet))
-	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/ack?status=ANSWER")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
-		t.Errorf("GET on the standard handler: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
-	}
-}
-
 func TestWithChallengeKeyEmptyPanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -146,87 +145,6 @@ func TestHandlerDelivers(t *testing.T) {
 	}
 }
 
-func TestHandlerRefusals(t *testing.T) {
-	okBody := fixture(t, "docs-qa")
-	secret := telhook.WithVerifier(telhook.QueryToken("token", "s3cret"))
-	tests := []struct {
-		name   string
-		req    func(url string) *http.Request
-		opts   []telhook.Option
-		status int
-		body   string
-		reason string
-	}{
-		{"GET", func(u string) *http.Request { r, _ := http.NewRequest(http.MethodGet, u, nil); return r }, nil,
-			405, "", "Wavix only posts"},
-		{"PUT", func(u string) *http.Request {
-			r, _ := http.NewRequest(http.MethodPut, u, bytes.NewReader(okBody))
-			return r
-		}, nil,
-			405, "", "Wavix only posts"},
-		{"token missing", func(u string) *http.Request { return jsonRequest(u, okBody) }, []telhook.Option{secret},
-			401, "", "the recommended setup refuses a URL without the token"},
-		{"token wrong", func(u string) *http.Request { return jsonRequest(u+"?token=guess", okBody) }, []telhook.Option{secret},
-			401, "", "a wrong token, with no detail in the body"},
-		{"token repeated", func(u string) *http.Request { return jsonRequest(u+"?token=s3cret&token=guess", okBody) }, []telhook.Option{secret},
-			401, "", "every value of a repeated token must match"},
-		{"declared too large", func(u string) *http.Request { return jsonRequest(u, bytes.Repeat([]byte(" "), 70<<10)) }, nil,
-			413, "", "over the 64 KiB default"},
-		{"chunked too large", func(u string) *http.Request {
-			r := jsonRequest(u, nil)
-			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(okBody), strings.NewReader(strings.Repeat(" ", 2000))))
-			r.ContentLength = -1
-			return r
-		}, []telhook.Option{telhook.WithMaxBodyBytes(1024)}, 413, "", "no length declared: the read itself is bounded"},
-		{"bad event_time", func(u string) *http.Request { return jsonRequest(u, fixture(t, "bad-event-time-number")) }, nil,
-			400, "oncall: field \"event_time\": not a timestamp string\n", "the field is named, the value not repeated"},
-		{"missing uuid", func(u string) *http.Request { return jsonRequest(u, fixture(t, "bad-missing-uuid")) }, nil,
-			400, "oncall: field \"uuid\": required field is missing\n", "a required field"},
-		{"payload path", func(u string) *http.Request { return jsonRequest(u, fixture(t, "bad-digits-object")) }, nil,
-			400, "oncall: field \"event_payload.payload.digits\": not a string or number\n", "a payload member is named by its path"},
-		{"not JSON", func(u string) *http.Request { return jsonRequest(u, fixture(t, "bad-not-json")) }, nil,
-			400, "oncall: invalid JSON, and not repairable: jsonfix: top-level value is not an object or array at byte 0\n", "an HTML page"},
-		{"empty", func(u string) *http.Request { return jsonRequest(u, nil) }, nil,
-			400, "oncall: empty body\n", "nothing posted"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := &recorder{}
-			srv := serve(t, rec.callbacks(), tt.opts...)
-			status, body, header := do(t, tt.req(srv.URL))
-			if status != tt.status || body != tt.body {
-				t.Errorf("answer %d %q, want %d %q (%s)", status, body, tt.status, tt.body, tt.reason)
-			}
-			if status == 405 && header.Get("Allow") != "POST" {
-				t.Errorf("Allow = %q, want POST", header.Get("Allow"))
-			}
-			if n := len(rec.events()); n != 0 {
-				t.Errorf("%d callbacks for a refused request (%s)", n, tt.reason)
-			}
-		})
-	}
-}
-
-// The recommended setup: the token is checked, then removed from the
-// request, so that nothing after the verifier (logs, other handlers) sees it.
-func TestHandlerQueryToken(t *testing.T) {
-	rec := &recorder{}
-	h := NewHandler(rec.callbacks(), quiet, telhook.WithVerifier(telhook.QueryToken("token", "s3cret")))
-	var after string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r)
-		after = r.URL.RawQuery
-	}))
-	defer srv.Close()
-	status, _, _ := do(t, jsonRequest(srv.URL+"/wavix?token=s3cret&campaign=spring", fixture(t, "docs-qa")))
-	if status != 200 || len(rec.calls) != 1 {
-		t.Fatalf("status %d, %d call events; want 200 and 1", status, len(rec.calls))
-	}
-	if after != "campaign=spring" {
-		t.Errorf("query after the handler = %q, want the token removed and the rest kept", after)
-	}
-}
-
 func TestHandlerDeduplicates(t *testing.T) {
 	tests := []struct {
 		fixtures []string
@@ -337,48 +255,6 @@ func TestHandlerErrorHandlerAndContext(t *testing.T) {
 	post(t, srv.URL, fixture(t, "docs-post-call"))
 	if !sawServerCtx.Load() {
 		t.Error("callback did not get the request's context")
-	}
-}
-
-// TestHandlerConcurrent: many senders at once (go test -race), each event
-// sent by several of them: every distinct event reaches the callback once.
-func TestHandlerConcurrent(t *testing.T) {
-	var mu sync.Mutex
-	seen := map[string]int{}
-	srv := serve(t, Callbacks{OnCallEvent: func(_ context.Context, ev *CallEvent) error {
-		mu.Lock()
-		seen[ev.UUID+" "+ev.Payload.Digits]++
-		mu.Unlock()
-		return nil
-	}})
-	const senders, events = 8, 40
-	var wg sync.WaitGroup
-	for s := range senders {
-		wg.Go(func() {
-			for i := range events {
-				n := (i + s) % events
-				body := fmt.Appendf(nil, `{"uuid":"call-%d","event_type":"on_call_event","event_time":"2026-03-10T09:15:30Z","event_payload":{"type":"collect","payload":{"digits":"%d","status":"completed"}}}`, n/2, n)
-				// A copy that races the first delivery gets 503 and is
-				// retried, as Wavix would.
-				status, err := testfix.PostRetrying(srv.URL, "application/json", body)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if status != 200 {
-					t.Errorf("status %d", status)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if len(seen) != events {
-		t.Errorf("%d distinct events reached the callback, want %d", len(seen), events)
-	}
-	for k, n := range seen {
-		if n != 1 {
-			t.Errorf("event %s reached the callback %d times", k, n)
-		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,7 +18,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/telhook/telhook/elks"
+	"github.com/telhook/telhook/elks/elkstest"
 	"github.com/telhook/telhook/internal/replay"
+	"github.com/telhook/telhook/obd"
+	"github.com/telhook/telhook/obd/obdtest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -207,27 +212,32 @@ func readTracked(t *testing.T) []string {
 
 func TestReceiverVerifiesWhenAsked(t *testing.T) {
 	base, out, _ := start(t, "-elks-key", "s3cret", "-obd-secret", "t0ken")
-	post := func(path, body, ctype, auth string) int {
-		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", ctype)
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
+	// send sends r, which a kit builds for "/", to path; r's query follows.
+	send := func(path string, r *http.Request) int {
+		u, err := url.Parse(base + path)
+		if err != nil {
+			t.Fatal(err)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		u.RawQuery = r.URL.RawQuery
+		r.URL, r.Host, r.RequestURI = u, "", ""
+		resp, err := http.DefaultClient.Do(r)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	sms := "id=s1&from=%2B46706861004&to=%2B46706860000&message=hi"
+	sms := func() *http.Request {
+		return elkstest.NewRequest(&elks.SMS{ID: "s1", From: "+46706861004", To: "+46706860000", Message: "hi"})
+	}
+	report := func() *http.Request { return obdtest.NewRequest(&obd.Report{To: "918867131234", Status: "ANSWER"}) }
 	got := []int{
-		post("/elks", sms, "application/x-www-form-urlencoded", ""),
-		post("/elks?key=s3cret", sms, "application/x-www-form-urlencoded", ""),
-		post("/obd", `{"to":"918867131234","status":"ANSWER"}`, "application/json", "Bearer nope"),
-		post("/obd", `{"to":"918867131234","status":"ANSWER"}`, "application/json", "Bearer t0ken"),
-		post("/auto", sms, "application/x-www-form-urlencoded", ""),
-		post("/auto", `{"to":"918867131234","status":"ANSWER","bridge":"1"}`, "application/json", ""),
+		send("/elks", sms()),
+		send("/elks", elkstest.WithQueryToken(sms(), "key", "s3cret")),
+		send("/obd", obdtest.WithBearerToken(report(), "nope")),
+		send("/obd", obdtest.WithBearerToken(report(), "t0ken")),
+		send("/auto", sms()),
+		send("/auto", obdtest.NewRequest(&obd.Report{To: "918867131234", Status: "ANSWER", Bridge: "1"})),
 	}
 	if diff := cmp.Diff([]int{401, 204, 401, 200, 401, 401}, got); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
