@@ -33,7 +33,11 @@
 // [Tracker] collects the events of each call (in any order, duplicates
 // included) and emits one [Call] when the call is over: its path through
 // IVR, queue and ring group, every answered segment with its agent and talk
-// time, transfers, whether it was missed, and every recording.
+// time, transfers, whether it was missed, and every recording. A Call is a
+// pure function of the set of its events ([BuildCall]). The open calls
+// live in a [CallStore]: in memory by default, or shared by the Trackers
+// of several instances of a receiver ([WithCallStore]), which then emit
+// each call whole, at least once (consumers de-duplicate on Call.ID).
 //
 // # Handler
 //

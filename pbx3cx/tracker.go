@@ -269,8 +269,8 @@ func (t *Tracker) AddContext(ctx context.Context, ev *Event) error {
 // evict turns the claims of the calls the store chose to make room into
 // emissions, Complete as computed. A call it cannot read stays claimed
 // until its lease runs out, and is emitted by a Sweep after that.
-func (t *Tracker) evict(ctx context.Context, claims []Claim, now time.Time) []emission {
-	var out []emission
+func (t *Tracker) evict(ctx context.Context, claims []Claim, now time.Time) []*emission {
+	var out []*emission
 	for _, cl := range claims {
 		rec, ok, err := t.store.Read(ctx, cl.ID)
 		if err != nil {
@@ -287,7 +287,7 @@ func (t *Tracker) evict(ctx context.Context, claims []Claim, now time.Time) []em
 		t.stats.Evicted++
 		t.count(complete)
 		t.mu.Unlock()
-		out = append(out, emission{v.emit(complete), cl})
+		out = append(out, &emission{v.emit(complete), cl})
 	}
 	return out
 }
@@ -335,7 +335,7 @@ func (t *Tracker) sweep(ctx context.Context, now time.Time, all bool) {
 		return
 	}
 	calls := make(map[string]*callView, len(due))
-	var out []emission
+	var out []*emission
 	for _, d := range due {
 		v, err := t.view(ctx, d.ID, d.Version, now)
 		if err != nil || v == nil {
@@ -363,7 +363,7 @@ func (t *Tracker) sweep(ctx context.Context, now time.Time, all bool) {
 			t.postpone(ctx, v, settled)
 		}
 	}
-	slices.SortFunc(out, func(a, b emission) int {
+	slices.SortFunc(out, func(a, b *emission) int {
 		return cmp.Or(a.call.FirstSeen.Compare(b.call.FirstSeen), strings.Compare(a.call.ID, b.call.ID))
 	})
 	t.deliver(ctx, out, late, now)
@@ -388,7 +388,7 @@ func (t *Tracker) postpone(ctx context.Context, v *callView, settled bool) {
 
 // claim claims v's call for emission and appends it to out, unless the
 // call changed since v was read or another Tracker is emitting it.
-func (t *Tracker) claim(ctx context.Context, out []emission, v *callView, complete bool, now time.Time) []emission {
+func (t *Tracker) claim(ctx context.Context, out []*emission, v *callView, complete bool, now time.Time) []*emission {
 	cl, ok, err := t.store.Claim(ctx, v.ref, now, t.lim)
 	if err != nil {
 		t.storeError()
@@ -401,7 +401,7 @@ func (t *Tracker) claim(ctx context.Context, out []emission, v *callView, comple
 	delete(t.views, v.ref.ID)
 	t.count(complete)
 	t.mu.Unlock()
-	return append(out, emission{v.emit(complete), cl})
+	return append(out, &emission{v.emit(complete), cl})
 }
 
 // emission is a claimed call to emit.
@@ -413,7 +413,7 @@ type emission struct {
 // deliver emits calls, then passes late to the WithLate hook, one at a
 // time under emitMu, and then acknowledges the emissions to the store,
 // even when ctx is done: the calls were emitted.
-func (t *Tracker) deliver(ctx context.Context, calls []emission, late []*Event, now time.Time) {
+func (t *Tracker) deliver(ctx context.Context, calls []*emission, late []*Event, now time.Time) {
 	if t.late == nil {
 		late = nil
 	}
