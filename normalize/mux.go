@@ -208,7 +208,11 @@ func (c *muxConfig) handlers(fn func(context.Context, Event) error) map[Provider
 		PBX3CX: coreOf(pbx3cx.NewHandler(pbx3cx.Callbacks{
 			OnEvent: func(ctx context.Context, e *pbx3cx.Event) error {
 				if c.tracker != nil {
-					c.tracker.Add(e)
+					// A store that cannot record the event answers 500,
+					// so the add-on's resend is recorded: never half a call.
+					if err := c.tracker.AddContext(ctx, e); err != nil {
+						return err
+					}
 				}
 				return deliver(ctx, e)
 			},

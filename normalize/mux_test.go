@@ -217,3 +217,23 @@ func TestMuxWithTracking(t *testing.T) {
 		t.Fatalf("tracked calls through the callback: %+v; want one missed call to +420774852629 (the mux's region CZ)", calls)
 	}
 }
+
+// failingStore is a CallStore that cannot record events.
+type failingStore struct{ *pbx3cx.MemoryCallStore }
+
+func (failingStore) Append(context.Context, *pbx3cx.Event, time.Time, pbx3cx.StoreLimits) (pbx3cx.AppendResult, error) {
+	return pbx3cx.AppendResult{}, errors.New("store unreachable")
+}
+
+// TestMuxTrackerStoreFailure: when the tracker's store cannot record a 3CX
+// event, the mux answers 500 (the add-on sends it again) and hands nothing
+// on: it never tracks half a call.
+func TestMuxTrackerStoreFailure(t *testing.T) {
+	c := &collector{}
+	h := NewMux(c.fn, quiet, WithTracking(nil, pbx3cx.WithCallStore(failingStore{pbx3cx.NewMemoryCallStore()})))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/pbx3cx?event=ringing&callerid=420774852629&user=800&id=230102104542_15-0", nil))
+	if rec.Code != 500 || len(c.events) != 0 {
+		t.Errorf("status %d, %d events; want 500 and none", rec.Code, len(c.events))
+	}
+}
