@@ -34,6 +34,19 @@
 // never touches the claim that took the key since. Seen is a single
 // SET NX PX of "done"; Forget a DEL.
 //
+// # Shared 3CX calls
+//
+// NewCallStore returns a pbx3cx.CallStore for pbx3cx.WithCallStore, so
+// that the Trackers of every instance share the open calls: each rebuilds
+// a call from all of its events, whichever instance received them, and
+// each call is emitted once per claim (a lease), at least once overall;
+// consumers de-duplicate on Call.ID. Every method is one Lua script, and
+// every key is prefix + "{tracker}:" + a name, under one hash tag, so that
+// the scripts run on a Cluster. The store's clock is Redis' (TIME): the
+// times the Tracker passes are ignored, so the clocks of the instances do
+// not matter. An error is wrapped, "redisstore: append: …"; the Tracker
+// counts it in TrackerStats.StoreErrors.
+//
 // # Failures
 //
 // De-duplication fails open: an error from Claim (wrapped, "redisstore:
