@@ -456,17 +456,26 @@ func (m *MemoryCallStore) Usage(context.Context) (StoreUsage, error) {
 // wakeHeap orders calls by wake, the earliest first.
 type wakeHeap []*memCall
 
-func (h wakeHeap) Len() int           { return len(h) }
+// Len, Less, Swap, Push and Pop implement heap.Interface.
+func (h wakeHeap) Len() int { return len(h) }
+
+// Less orders by wake.
 func (h wakeHeap) Less(i, j int) bool { return h[i].wake.Before(h[j].wake) }
+
+// Swap keeps each call's index.
 func (h wakeHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].index, h[j].index = i, j
 }
+
+// Push adds a call.
 func (h *wakeHeap) Push(x any) {
 	c := x.(*memCall)
 	c.index = len(*h)
 	*h = append(*h, c)
 }
+
+// Pop removes the last call.
 func (h *wakeHeap) Pop() any {
 	old := *h
 	c := old[len(old)-1]

@@ -48,7 +48,10 @@ type renamed struct {
 	is   error
 }
 
+// Error returns the error's own wording.
 func (e *renamed) Error() string { return e.text }
+
+// Unwrap returns the sentinel it stands for.
 func (e *renamed) Unwrap() error { return e.is }
 
 // Error is a failure tied to one key.
