@@ -7,6 +7,7 @@ import (
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
+	"github.com/telhook/telhook/internal/tolerant"
 	"github.com/telhook/telhook/obd"
 	"github.com/telhook/telhook/oncall"
 	"github.com/telhook/telhook/pbx3cx"
@@ -44,7 +45,7 @@ func (n Normalizer) Normalize(ev any) (Event, error) {
 	case *elks.CallEvent:
 		c := &Call{ID: ev.CallID, Direction: elksDirection(ev.Direction, ""), From: n.number(ev.From), To: n.number(ev.To),
 			State: Answered, ProviderState: ev.Result, StartedAt: ev.Created}
-		if isDigits(ev.Result) {
+		if isDTMF(ev.Result) {
 			c.Digits = ev.Result
 		}
 		if ev.WAV != "" {
@@ -96,7 +97,8 @@ func messageState(status string) string {
 	return ""
 }
 
-func isDigits(s string) bool {
+// isDTMF reports whether s is keys a caller pressed: 0-9, * and #.
+func isDTMF(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -163,7 +165,7 @@ func (n Normalizer) obdReport(r *obd.Report) *Call {
 // shape (the add-on's own example has one with a digit lost).
 func (n Normalizer) pbxStarted(callID string) time.Time {
 	stamp, _, ok := strings.Cut(callID, "_")
-	if !ok || len(stamp) != 12 || !isDigits(stamp) {
+	if !ok || len(stamp) != 12 || !tolerant.Digits(stamp) {
 		return time.Time{}
 	}
 	loc := n.Location

@@ -375,13 +375,11 @@ func jsonFields(body []byte, dst []field.Field) ([]field.Field, error) {
 	}
 	for _, m := range fields {
 		if !m.Kind.Scalar() {
-			return nil, field.Error(provider, m.Key, m.Value, errNotScalar)
+			return nil, field.Error(provider, m.Key, m.Value, field.ErrNotScalar)
 		}
 	}
 	return fields, nil
 }
-
-var errNotScalar = errors.New("not a string, number or boolean")
 
 // checkUTF8 refuses keys and values that are not UTF-8, naming the
 // smallest such key (with no value when the key is the offence), so that
@@ -418,6 +416,12 @@ func (d *Decoder) decode(fields []field.Field) (Event, error) {
 	if len(fields) == 0 {
 		return nil, field.Error(provider, f.Status, "", errNoFields)
 	}
+	r := field.NewReader(provider, fields)
+	if !r.Has("challenge") || !r.Has("validation_key") {
+		if !d.isReport(r, &f) {
+			return &Unknown{Fields: r.Extra()}, fmt.Errorf("obd: neither a report nor a challenge: %w", telhook.ErrUnknownEvent)
+		}
+	}
 	bad := -1 // the smallest key whose value holds template text
 	for i, x := range fields {
 		if strings.Contains(x.Value, "{{") && strings.Contains(x.Value, "}}") && (bad < 0 || x.Key < fields[bad].Key) {
@@ -427,18 +431,14 @@ func (d *Decoder) decode(fields []field.Field) (Event, error) {
 	if bad >= 0 {
 		return nil, field.Error(provider, fields[bad].Key, fields[bad].Value, errTemplate)
 	}
-	r := field.NewReader(provider, fields)
 	if r.Has("challenge") && r.Has("validation_key") {
 		return &Challenge{ValidationKey: r.Text("validation_key"), Challenge: r.Text("challenge"), Token: r.Text("token")}, nil
-	}
-	if !d.isReport(r, &f) {
-		return &Unknown{Fields: r.Extra()}, fmt.Errorf("obd: neither a report nor a challenge: %w", telhook.ErrUnknownEvent)
 	}
 	loc := d.Location
 	if loc == nil {
 		loc = india
 	}
-	rep, err := report(trimmed{r}, &f, loc)
+	rep, err := report(r.Trim(), &f, loc)
 	if err != nil {
 		return nil, err // not a nil *Report inside a non-nil Event
 	}
@@ -468,7 +468,7 @@ func (d *Decoder) isReport(r *field.Reader, f *Fields) bool {
 // report reads a Report. Failures are checked in a fixed order, the first
 // one named: the status, the length of the numbers, then the values that
 // are converted, in the order of the Report's fields.
-func report(r trimmed, f *Fields, loc *time.Location) (*Report, error) {
+func report(r *field.Reader, f *Fields, loc *time.Location) (*Report, error) {
 	rep := &Report{
 		ID: r.Text(f.ID), WebhookID: r.Text(f.WebhookID), Source: r.Text(f.Source), Bridge: r.Text(f.Bridge),
 		From: r.Text(f.From), To: r.Text(f.To), MID: r.Text(f.MID), Status: r.Text(f.Status), Status1: r.Text(f.Status1),
@@ -486,7 +486,7 @@ func report(r trimmed, f *Fields, loc *time.Location) (*Report, error) {
 	rep.StartAt = r.Time(f.StartAt, loc)
 	rep.EndAt = r.Time(f.EndAt, loc)
 	rep.Date = r.Time(f.Date, loc)
-	rep.UnixTime = r.unix(f.UnixTime)
+	rep.UnixTime = unix(r, f.UnixTime)
 	rep.Duration = r.Seconds(f.Duration)
 	rep.Billing = r.Seconds(f.Billing)
 	if err := r.Err(); err != nil {
@@ -496,61 +496,10 @@ func report(r trimmed, f *Fields, loc *time.Location) (*Report, error) {
 	return rep, nil
 }
 
-// trimmed reads every value with the space around it trimmed: Text is the
-// Reader's Word, and a number or time is converted, and named by a
-// failure, without that space; a value of space alone is empty.
-type trimmed struct{ *field.Reader }
-
-// Text returns key's value, trimmed.
-func (r trimmed) Text(key string) string { return r.Word(key) }
-
-// Int returns key's value as an int; empty is 0.
-func (r trimmed) Int(key string) int {
-	s := r.Word(key)
-	if s == "" {
-		return 0
-	}
-	n, err := tolerant.Int(s)
-	if err == nil && int64(int(n)) != n {
-		err = tolerant.ErrRange
-	}
-	if err != nil {
-		r.Fail(key, s, err)
-	}
-	return int(n)
-}
-
-// Seconds returns key's value, whole seconds; empty is 0.
-func (r trimmed) Seconds(key string) time.Duration {
-	s := r.Word(key)
-	if s == "" {
-		return 0
-	}
-	d, err := tolerant.Seconds(s)
-	if err != nil {
-		r.Fail(key, s, err)
-	}
-	return d
-}
-
-// Time returns key's value read by tolerant.ParseTime in loc; empty is the
-// zero Time.
-func (r trimmed) Time(key string, loc *time.Location) time.Time {
-	s := r.Word(key)
-	if s == "" {
-		return time.Time{}
-	}
-	t, err := tolerant.ParseTime(s, loc)
-	if err != nil {
-		r.Fail(key, s, err)
-	}
-	return t
-}
-
 // unix returns key's value, seconds since 1970 up to 2^40, in UTC; empty
 // is the zero Time.
-func (r trimmed) unix(key string) time.Time {
-	s := r.Word(key)
+func unix(r *field.Reader, key string) time.Time {
+	s := r.Text(key)
 	if s == "" {
 		return time.Time{}
 	}

@@ -428,6 +428,13 @@ func refDeviation(jsonBody []byte, err, wantErr error) string {
 	if !errors.As(err, &de) {
 		return ""
 	}
+	if errors.Is(de, field.ErrUTF8) && errors.Is(wantErr, field.ErrUTF8) {
+		return "bytes that are not UTF-8 are refused by both; field.JSON names the member holding them where it can"
+	}
+	if de.Err == errTemplate && wantErr != nil {
+		return "template text is looked for in reports and challenges only, before the rest of the report is read " +
+			"(the reference looked in any body, standard or not, and not always first)"
+	}
 	switch {
 	case de.Err == field.ErrEmpty && len(bytes.TrimSpace(jsonBody)) == 0 &&
 		wantErr != nil && strings.Contains(wantErr.Error(), "jsonfix: empty input"):

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/telhook/telhook/internal/tolerant"
 )
 
 // BuildCall rebuilds the call id from its events. A Call is a pure
@@ -159,7 +161,7 @@ func buildCall(id string, evs []Event) (Call, callInfo) {
 			if isPre {
 				callers0 = append(callers0, ev.CallerID)
 			}
-			if digitsOnly(ev.CallerID) && !slices.Contains(info.digitCallers, ev.CallerID) {
+			if tolerant.Digits(ev.CallerID) && !slices.Contains(info.digitCallers, ev.CallerID) {
 				info.digitCallers = append(info.digitCallers, ev.CallerID)
 			}
 		}
@@ -330,16 +332,4 @@ func mostCommon(vals []string) string {
 		}
 	}
 	return best
-}
-
-func digitsOnly(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

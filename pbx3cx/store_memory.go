@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/telhook/telhook/internal/tolerant"
 )
 
 // MemoryCallStore is the CallStore a Tracker uses by default: the calls
@@ -156,7 +158,7 @@ func (m *MemoryCallStore) makeRoom(evict []Claim, size int64, keep *memCall, now
 func (m *MemoryCallStore) took(c *memCall, ev *Event, size int64) {
 	c.bytes += size
 	m.bytes += size
-	newCaller := digitsOnly(ev.CallerID) && !slices.Contains(c.callers, ev.CallerID)
+	newCaller := tolerant.Digits(ev.CallerID) && !slices.Contains(c.callers, ev.CallerID)
 	newUser := ev.User != "" && !slices.Contains(c.users, ev.User)
 	if newCaller {
 		c.callers = append(c.callers, ev.CallerID)

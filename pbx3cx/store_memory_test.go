@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/telhook/telhook/internal/tolerant"
 )
 
 // memStore returns the Tracker's store, which must be the default.
@@ -68,7 +70,7 @@ func memoryStoreErr(m *MemoryCallStore, lim StoreLimits) error {
 		for i := range c.Events {
 			ev := &c.Events[i]
 			n += EventSize(ev)
-			if digitsOnly(ev.CallerID) && !slices.Contains(c.callers, ev.CallerID) || ev.User != "" && !slices.Contains(c.users, ev.User) {
+			if tolerant.Digits(ev.CallerID) && !slices.Contains(c.callers, ev.CallerID) || ev.User != "" && !slices.Contains(c.users, ev.User) {
 				return fmt.Errorf("call %s: the CallerID or User of %+v not indexed", id, ev)
 			}
 			if (ev.Type == Ringing || ev.Type == Dialing) && !c.rings {

@@ -22,6 +22,7 @@ type Reader struct {
 	prefix   string  // "event_payload." for a nested object
 	parent   *Reader // of a nested object: the one whose err is shared
 	fold     bool
+	trim     bool
 	fields   []Field
 	used     uint64 // bit i: field i was read (fields past 64: usedMore)
 	usedMore []bool
@@ -60,6 +61,11 @@ func (r *Reader) markUsed(i int) {
 
 // Fold makes the Reader match keys in any case, and returns it.
 func (r *Reader) Fold() *Reader { r.fold = true; return r }
+
+// Trim makes the Reader trim the space around every value before it
+// returns or converts it (a value of space alone is empty), and returns
+// it. A failure then repeats the value trimmed.
+func (r *Reader) Trim() *Reader { r.trim = true; return r }
 
 // Err returns the first failure, a *telhook.DecodeError, or nil.
 func (r *Reader) Err() error { return r.root().err }
@@ -134,6 +140,9 @@ func (r *Reader) scalar(key string, notScalar error) (string, bool) {
 	if !f.Kind.Scalar() {
 		r.Fail(key, "", notScalar)
 		return "", false
+	}
+	if r.trim {
+		return strings.TrimSpace(f.Value), true
 	}
 	return f.Value, true
 }

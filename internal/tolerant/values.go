@@ -74,3 +74,17 @@ func Phone(s string) string {
 	}
 	return "+" + s[1:]
 }
+
+// Digits reports whether s is one or more of the digits 0-9 and nothing
+// else.
+func Digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
