@@ -24,7 +24,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/telhook/telhook"
-	"github.com/telhook/telhook/internal/core"
 	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/internal/jsonobj"
 	"github.com/telhook/telhook/internal/query"
@@ -71,33 +70,6 @@ func refDecode(d *Decoder, body []byte) (Event, error) {
 	return refDecodeValues(d, values)
 }
 
-// refParse is the reference of Decoder.Parse. It reads a request: its query string and its body, merged, so that a
-// composed webhook may put fields in either. A field given in both with
-// different values is refused. The body is read bounded by
-// telhook.DefaultMaxBodyBytes.
-//
-// A body is read as one of the three formats a composed webhook may use:
-//
-//   - JSON when it starts with '{', whatever its Content-Type says, or
-//     when it is labelled application/json;
-//   - multipart form data when labelled multipart/form-data;
-//   - a form when labelled application/x-www-form-urlencoded, text/plain,
-//     or not at all, and only when it is one: "key=value" pairs joined by
-//     '&', each key made of letters, digits and "-_.~%+*[]".
-//
-// Anything else is refused as malformed, never acknowledged as an unknown
-// webhook: a body that is not JSON under another label (image/png,
-// application/xml) names the Content-Type; text that is no form ("hello",
-// XML under text/plain) names the body. An unknown webhook is one whose
-// fields this package does not know, not a body that has no fields.
-func refParse(d *Decoder, r *http.Request) (Event, error) {
-	body, err := core.ReadBody(r, provider)
-	if err != nil {
-		return nil, err
-	}
-	return refRequest(d, r, body)
-}
-
 // refRequest is the reference of Decoder.request: it decodes r whose body
 // was already read.
 func refRequest(d *Decoder, r *http.Request, body []byte) (Event, error) {
@@ -124,7 +96,7 @@ func refRequest(d *Decoder, r *http.Request, body []byte) (Event, error) {
 		for _, k := range slices.Sorted(maps.Keys(fromQuery)) {
 			v := fromQuery[k]
 			if prev, dup := values[k]; dup && prev != v {
-				return nil, wire.Error(provider, k, v, refErrBodyAndQuery)
+				return nil, wire.Error(provider, k, v, errRefBodyAndQuery)
 			}
 			if values == nil {
 				values = make(map[string]string, len(fromQuery))
@@ -136,18 +108,18 @@ func refRequest(d *Decoder, r *http.Request, body []byte) (Event, error) {
 		// Nothing was sent at all. A body without fields ("{}") goes on to
 		// DecodeValues, which names the field a report cannot do without.
 		if r.Method == http.MethodGet {
-			return nil, wire.Error(provider, "", "", refErrNoQuery)
+			return nil, wire.Error(provider, "", "", errRefNoQuery)
 		}
-		return nil, wire.Error(provider, "", "", refErrNothing)
+		return nil, wire.Error(provider, "", "", errRefNothing)
 	}
 	return refDecodeValues(d, values)
 }
 
 var (
-	refErrBodyAndQuery = errors.New("given in the query string and the body with different values")
-	refErrNoQuery      = errors.New("no fields in the query string")
-	refErrNothing      = fmt.Errorf("%w and no query string", wire.ErrEmpty)
-	refErrNoFields     = fmt.Errorf("%w: the webhook has no fields at all", wire.ErrMissing)
+	errRefBodyAndQuery = errors.New("given in the query string and the body with different values")
+	errRefNoQuery      = errors.New("no fields in the query string")
+	errRefNothing      = fmt.Errorf("%w and no query string", wire.ErrEmpty)
+	errRefNoFields     = fmt.Errorf("%w: the webhook has no fields at all", wire.ErrMissing)
 )
 
 // refRestorePlus undoes a '+' that became a space in the phone numbers of a
@@ -175,9 +147,9 @@ func refBodyValues(d *Decoder, contentType string, body []byte) (map[string]stri
 	case mt == "multipart/form-data":
 		return refMultipartValues(b, params["boundary"])
 	case mt != "application/x-www-form-urlencoded" && mt != "text/plain" && mt != "":
-		return nil, wire.Error(provider, "Content-Type", contentType, refErrContentType)
+		return nil, wire.Error(provider, "Content-Type", contentType, errRefContentType)
 	case !refIsForm(b):
-		return nil, wire.Error(provider, "", string(b), refErrNotForm)
+		return nil, wire.Error(provider, "", string(b), errRefNotForm)
 	}
 	form, err := wire.Form(provider, b)
 	if err != nil {
@@ -192,8 +164,8 @@ func refBodyValues(d *Decoder, contentType string, body []byte) (map[string]stri
 }
 
 var (
-	refErrContentType = errors.New("not JSON, and labelled neither a form nor multipart form data")
-	refErrNotForm     = errors.New("neither JSON nor a form of key=value pairs")
+	errRefContentType = errors.New("not JSON, and labelled neither a form nor multipart form data")
+	errRefNotForm     = errors.New("neither JSON nor a form of key=value pairs")
 )
 
 // refIsForm reports whether b is "key=value" pairs joined by '&' (empty pairs
@@ -276,7 +248,7 @@ func refJSONValues(body []byte) (map[string]string, error) {
 		key := string(m.Key)
 		s, ok := jsonobj.Scalar(m.Value)
 		if !ok {
-			return nil, wire.Error(provider, key, string(m.Value), refErrNotScalar)
+			return nil, wire.Error(provider, key, string(m.Value), errRefNotScalar)
 		}
 		if prev, dup := values[key]; dup && prev != s {
 			return nil, wire.Error(provider, key, s, wire.ErrRepeated)
@@ -286,15 +258,15 @@ func refJSONValues(body []byte) (map[string]string, error) {
 	return values, nil
 }
 
-var refErrNotScalar = errors.New("not a string, number or boolean")
+var errRefNotScalar = errors.New("not a string, number or boolean")
 
 // refMaxNumber bounds bridge, from and to: E.164 has at most 15 digits, and
 // masks ("91806828XXXX") or IVR flows ("flow:220") are short too.
 const refMaxNumber = 64
 
-var refErrLongNumber = fmt.Errorf("longer than %d characters: no phone number", refMaxNumber)
+var errRefLongNumber = fmt.Errorf("longer than %d characters: no phone number", refMaxNumber)
 
-var refErrTemplate = errors.New("unrendered template placeholder: the composed webhook uses a variable Mobtexting did not fill")
+var errRefTemplate = errors.New("unrendered template placeholder: the composed webhook uses a variable Mobtexting did not fill")
 
 // refDecodeValues is the reference of Decoder.DecodeValues. It maps flat values (from any transport) onto a Report with
 // the Decoder's Fields, or reads them as a Challenge. Keys and values that
@@ -304,7 +276,7 @@ var refErrTemplate = errors.New("unrendered template placeholder: the composed w
 func refDecodeValues(d *Decoder, values map[string]string) (Event, error) {
 	f := refKeys(d.Fields)
 	if len(values) == 0 {
-		return nil, wire.Error(provider, f.Status, "", refErrNoFields)
+		return nil, wire.Error(provider, f.Status, "", errRefNoFields)
 	}
 	// Every front-end (JSON, form, query string, multipart) ends here: the
 	// one place where text that is not UTF-8 is refused, keys included, so
@@ -321,7 +293,7 @@ func refDecodeValues(d *Decoder, values map[string]string) (Event, error) {
 		return nil, wire.CheckFields(provider, values)
 	}
 	if bad != "" {
-		return nil, wire.Error(provider, bad, values[bad], refErrTemplate)
+		return nil, wire.Error(provider, bad, values[bad], errRefTemplate)
 	}
 	if _, ok := values["challenge"]; ok {
 		if _, ok := values["validation_key"]; ok {
@@ -362,7 +334,7 @@ func refReport(d *Decoder, f Fields, mapped []*string, values map[string]string)
 	}
 	for _, n := range []struct{ key, v string }{{f.Bridge, r.Bridge}, {f.From, r.From}, {f.To, r.To}} {
 		if len(n.v) > refMaxNumber {
-			return nil, wire.Error(provider, n.key, n.v, refErrLongNumber)
+			return nil, wire.Error(provider, n.key, n.v, errRefLongNumber)
 		}
 	}
 	var err error
@@ -442,7 +414,7 @@ func refDeviation(jsonBody []byte, err, wantErr error) string {
 	case de.Err == field.ErrRepeated && refRepeatedAsJSON(jsonBody, de.Field):
 		return "a key sent twice is judged as field.JSON judges it for every provider: as JSON " +
 			`(null and "", 1 and "1" differ), and before a member that is no scalar`
-	case de.Err == field.ErrTooDeep && errors.Is(wantErr, refErrNotScalar):
+	case de.Err == field.ErrTooDeep && errors.Is(wantErr, errRefNotScalar):
 		return "a member nested deeper than field.MaxDepth is refused for its depth, as by every provider"
 	case de.Err == field.ErrTooMany && refDistinctKeys(jsonBody) > field.MaxFields:
 		return "more than field.MaxFields distinct members are refused, as by every provider"

@@ -130,11 +130,11 @@ func refDecodePostCall(o refObject) (Event, error) {
 
 // Errors wrapped in DecodeErrors by this package.
 var (
-	refErrNotObject = jsonobj.ErrNotObject
-	refErrNotString = errors.New("not a string or number")
-	refErrNotTime   = errors.New("not a timestamp string")
-	refErrNotBool   = errors.New(`not a boolean (true, false, "true", "false")`)
-	refErrTooDeep   = fmt.Errorf("nested deeper than %d levels", refMaxDepth)
+	errRefNotObject = jsonobj.ErrNotObject
+	errRefNotString = errors.New("not a string or number")
+	errRefNotTime   = errors.New("not a timestamp string")
+	errRefNotBool   = errors.New(`not a boolean (true, false, "true", "false")`)
+	errRefTooDeep   = fmt.Errorf("nested deeper than %d levels", refMaxDepth)
 )
 
 // refObject is the members of one JSON object, in the order sent.
@@ -166,7 +166,7 @@ func refReadObject(body []byte) (refObject, error) {
 	o := refObject(members)
 	for _, m := range o {
 		if m.Depth >= refMaxDepth { // with the top-level object, one level more
-			return nil, wire.Error(provider, string(m.Key), "", refErrTooDeep)
+			return nil, wire.Error(provider, string(m.Key), "", errRefTooDeep)
 		}
 	}
 	return o, o.duplicate("")
@@ -271,7 +271,7 @@ func (r *refReader) text(key string) string {
 	case refKindString, refKindNumber, refKindNull:
 		return s
 	}
-	r.fail(key, s, refErrNotString)
+	r.fail(key, s, errRefNotString)
 	return ""
 }
 
@@ -292,7 +292,7 @@ func (r *refReader) stampText(key string) string {
 	case refKindNull:
 		return ""
 	}
-	r.fail(key, s, refErrNotTime)
+	r.fail(key, s, errRefNotTime)
 	return ""
 }
 
@@ -347,7 +347,7 @@ func (r *refReader) flag(key string) bool {
 			return false
 		}
 	}
-	r.fail(key, s, refErrNotBool)
+	r.fail(key, s, errRefNotBool)
 	return false
 }
 
@@ -387,7 +387,7 @@ func (r *refReader) object(key string) refReader {
 	}
 	if v[0] != '{' {
 		s, _ := refScalar(v)
-		r.fail(key, s, refErrNotObject)
+		r.fail(key, s, errRefNotObject)
 		return refReader{path: r.path + key + "."}
 	}
 	o := refObject(jsonobj.Split(v))

@@ -61,10 +61,10 @@ func refDecode(body []byte) (*Event, error) {
 	case bytes.IndexByte(b, '=') > 0:
 		return refDecodeQuery(string(b))
 	}
-	return nil, wire.Error(provider, "", string(b), refErrNotWebhook)
+	return nil, wire.Error(provider, "", string(b), errRefNotWebhook)
 }
 
-var refErrNotWebhook = errors.New("neither JSON, a query string nor a recording URL")
+var errRefNotWebhook = errors.New("neither JSON, a query string nor a recording URL")
 
 // refDecodeQuery reads the legacy GET scheme (lowercase keys, any case
 // accepted), as the add-on writes it: values are often not percent-encoded
@@ -133,7 +133,7 @@ func refDecodeJSON(b []byte) (*Event, error) {
 		}
 		s, ok := jsonobj.Scalar(m.Value)
 		if !ok {
-			return nil, wire.Error(provider, key, string(m.Value), refErrNotScalar)
+			return nil, wire.Error(provider, key, string(m.Value), errRefNotScalar)
 		}
 		// The same key twice, in any case, must agree: a map would keep
 		// the last one silently.
@@ -145,7 +145,7 @@ func refDecodeJSON(b []byte) (*Event, error) {
 	return refBuild(fields, names, urls)
 }
 
-var refErrNotScalar = errors.New("not a string, number or boolean")
+var errRefNotScalar = errors.New("not a string, number or boolean")
 
 // refJSONStrings reads a list of URLs: an array of strings, or one string.
 func refJSONStrings(v json.RawMessage) ([]string, error) {
@@ -298,7 +298,7 @@ func refFinishType(s string) string {
 	return s
 }
 
-var refErrBool = errors.New(`not a boolean ("True", "False", true, false, 1, 0)`)
+var errRefBool = errors.New(`not a boolean ("True", "False", true, false, 1, 0)`)
 
 func refParseBool(s string) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
@@ -307,7 +307,7 @@ func refParseBool(s string) (bool, error) {
 	case "false", "0", "no", "":
 		return false, nil
 	}
-	return false, refErrBool
+	return false, errRefBool
 }
 
 // refTitleDuration reads the talk time the legacy GET scheme puts only in its
@@ -329,7 +329,7 @@ func refTitleDuration(title string) time.Duration {
 	return d
 }
 
-var refErrDuration = errors.New(`not a duration ("mm:ss", "m:ss", "h:mm:ss" or seconds)`)
+var errRefDuration = errors.New(`not a duration ("mm:ss", "m:ss", "h:mm:ss" or seconds)`)
 
 // refParseDuration reads "00:14", "0:07", "1:02:03", "14" and "" (zero).
 func refParseDuration(s string) (time.Duration, error) {
@@ -339,13 +339,13 @@ func refParseDuration(s string) (time.Duration, error) {
 	}
 	parts := strings.Split(s, ":")
 	if len(parts) > 3 {
-		return 0, refErrDuration
+		return 0, errRefDuration
 	}
 	var total int64
 	for i, p := range parts {
 		n, err := tolerant.Int(p)
 		if err != nil || n < 0 || (i > 0 && (n > 59 || len(p) != 2)) || n > 1<<31 {
-			return 0, refErrDuration
+			return 0, errRefDuration
 		}
 		total = total*60 + n
 	}
@@ -476,6 +476,7 @@ func deliberate(body []byte, err, refErr error) string {
 		}
 		for _, o := range members[:i] {
 			ok := string(o.Key)
+			//lint:ignore SA6005 this compares the reference's ToLower rule with EqualFold on purpose
 			if strings.EqualFold(k, ok) != (strings.ToLower(k) == strings.ToLower(ok)) {
 				return "keys fold by strings.EqualFold"
 			}
@@ -504,7 +505,7 @@ func deliberate(body []byte, err, refErr error) string {
 		}
 	}
 	frontEnd := errors.Is(err, field.ErrRepeated) && exact > 1 || deep
-	refMember := errors.Is(refErr, refErrNotScalar) || errors.Is(refErr, wire.ErrRepeated) || strings.HasSuffix(refErr.Error(), "not a list of URLs")
+	refMember := errors.Is(refErr, errRefNotScalar) || errors.Is(refErr, wire.ErrRepeated) || strings.HasSuffix(refErr.Error(), "not a list of URLs")
 	if frontEnd && refMember && firstIndex(members, refDE.Field) < lastIndex(members, de.Field) {
 		return "the front-end's fault first"
 	}

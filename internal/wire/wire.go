@@ -164,15 +164,6 @@ func QueryError(provider, raw string, err error) *telhook.DecodeError {
 	return Error(provider, key, value, err)
 }
 
-// validText returns s with every byte that is not UTF-8 replaced by
-// U+FFFD, without copying s when there is none.
-func validText(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
-}
-
 // badPair finds the pair url.ParseQuery refused, to name its field.
 func badPair(provider, s string, err error) error {
 	for pair := range strings.SplitSeq(s, "&") {
