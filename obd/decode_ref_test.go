@@ -389,23 +389,25 @@ func refReport(d *Decoder, f Fields, mapped []*string, values map[string]string)
 // decoder's error. Every deviation is a refusal of field.JSON, the JSON
 // front-end every provider shares, where the reference had its own rule.
 func refDeviation(jsonBody []byte, err, wantErr error) string {
-	if jsonBody == nil {
-		return ""
-	}
+	// The first two hold for every front-end (JSON, form, query, multipart).
 	if errors.Is(err, telhook.ErrUnknownEvent) && !errors.Is(wantErr, telhook.ErrUnknownEvent) {
 		return "a standard report needs evidence of a call (a call field besides id and status); " +
-			"Mobtexting's other event webhooks carry id and status too, and are Unknown, not reports (or reports missing a status)"
+			"Mobtexting's other event webhooks carry id and status too, and are Unknown, not reports (or reports missing a status, " +
+			"or bodies with template text)"
 	}
 	var de *telhook.DecodeError
 	if !errors.As(err, &de) {
 		return ""
 	}
-	if errors.Is(de, field.ErrUTF8) && errors.Is(wantErr, field.ErrUTF8) {
-		return "bytes that are not UTF-8 are refused by both; field.JSON names the member holding them where it can"
-	}
 	if de.Err == errTemplate && wantErr != nil {
 		return "template text is looked for in reports and challenges only, before the rest of the report is read " +
 			"(the reference looked in any body, standard or not, and not always first)"
+	}
+	if jsonBody == nil {
+		return ""
+	}
+	if errors.Is(de, field.ErrUTF8) && errors.Is(wantErr, field.ErrUTF8) {
+		return "bytes that are not UTF-8 are refused by both; field.JSON names the member holding them where it can"
 	}
 	switch {
 	case de.Err == field.ErrEmpty && len(bytes.TrimSpace(jsonBody)) == 0 &&
