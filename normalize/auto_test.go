@@ -230,3 +230,22 @@ func TestMuxLogsPathsWithoutVerifier(t *testing.T) {
 		t.Errorf("paths logged as open (-want +got):\n%s\nlog:\n%s", diff, logs.String())
 	}
 }
+
+// TestAutoSharedQueryToken: a QueryToken given to every path with
+// WithSharedOptions guards /auto once, through the provider: it is not
+// run twice (the first run would strip the secret and the second refuse).
+func TestAutoSharedQueryToken(t *testing.T) {
+	c := &collector{}
+	h := NewMux(c.fn, quiet, WithSharedOptions(telhook.WithVerifier(telhook.QueryToken("key", "s3cret"))))
+	got := []int{
+		serve(t, h, "elks/sms-docs.form", "/auto"),
+		serve(t, h, "elks/sms-docs.form", "/auto?key=wrong"),
+		serve(t, h, "elks/sms-docs.form", "/auto?key=s3cret"),
+	}
+	if diff := cmp.Diff([]int{401, 401, 204}, got); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if len(c.events) != 1 {
+		t.Errorf("%d events, want 1", len(c.events))
+	}
+}

@@ -35,7 +35,9 @@ func WithNormalizer(n Normalizer) MuxOption {
 	return MuxOption{func(c *muxConfig) { c.normalizer = n }}
 }
 
-// WithSharedOptions applies opts to every path (a logger, a body limit).
+// WithSharedOptions applies opts to every path (a logger, a body limit). A
+// verifier among them guards every provider's path, and /auto through the
+// provider it recognises, once.
 // Options given with WithOptions for one provider come after them, so they
 // win.
 func WithSharedOptions(opts ...telhook.Option) MuxOption {
@@ -143,7 +145,12 @@ func NewMux(fn func(context.Context, Event) error, opts ...MuxOption) http.Handl
 	mux.Handle("/pbx3cx", hs[PBX3CX])
 	mux.Handle("/oncall", hs[OnCall])
 
-	autoCfg := config.Build(c.options(Auto))
+	// /auto's own verifier is the one WithOptions(Auto, …) gives: a shared
+	// verifier guards every provider, and so /auto through them, once (a
+	// QueryToken run twice would strip its secret, then refuse).
+	autoOpts := append(append([]telhook.Option(nil), c.shared...),
+		config.Public[telhook.Option](config.New(func(c *config.Config) { c.Verifier = nil })))
+	autoCfg := config.Build(append(autoOpts, c.per[Auto]...))
 	auto := core.Dispatch(string(Auto), autoCfg, func(r *http.Request, body []byte) (*core.Handler, error) {
 		p, ok := detect(r.Method, r.URL.RawQuery, body)
 		if !ok {
