@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
 	"github.com/telhook/telhook/elks/elkstest"
+	"github.com/telhook/telhook/internal/testfix"
 )
 
 const fixtures = "../../testdata/elks"
@@ -111,77 +111,22 @@ func TestRequest(t *testing.T) {
 // TestSamples: each sample equals what its fixture, the documentation's
 // example, decodes to; is a new value each call; and round-trips.
 func TestSamples(t *testing.T) {
-	tests := []struct {
-		fixture string
-		reason  string
-		sample  func() elks.Event
-	}{
-		{"sms-docs.form", "receive-sms example", func() elks.Event { return elkstest.SMS() }},
-		{"mms-docs.form", "receive-mms example, two images", func() elks.Event { return elkstest.MMS() }},
-		{"spec-dlr.form", "Swagger delivery report, its odd time read", func() elks.Event { return elkstest.DeliveryReport() }},
-		{"spec-call-incoming.form", "Swagger incoming call", func() elks.Event { return elkstest.CallEvent() }},
-		{"recording-swagger.form", "Swagger recording, whole URL", func() elks.Event { return elkstest.Recording() }},
-		{"hangup-swagger.form", "Swagger whenhangup with actions and legs", func() elks.Event { return elkstest.CallEnd() }},
+	samples := []testfix.Sample[elks.Event]{
+		{Fixture: "sms-docs.form", Reason: "receive-sms example", Make: func() elks.Event { return elkstest.SMS() }},
+		{Fixture: "mms-docs.form", Reason: "receive-mms example, two images", Make: func() elks.Event { return elkstest.MMS() }},
+		{Fixture: "spec-dlr.form", Reason: "Swagger delivery report, its odd time read", Make: func() elks.Event { return elkstest.DeliveryReport() }},
+		{Fixture: "spec-call-incoming.form", Reason: "Swagger incoming call", Make: func() elks.Event { return elkstest.CallEvent() }},
+		{Fixture: "recording-swagger.form", Reason: "Swagger recording, whole URL", Make: func() elks.Event { return elkstest.Recording() }},
+		{Fixture: "hangup-swagger.form", Reason: "Swagger whenhangup with actions and legs", Make: func() elks.Event { return elkstest.CallEnd() }},
 	}
-	for _, tt := range tests {
-		t.Run(tt.fixture, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join(fixtures, tt.fixture))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := elks.Decode(body)
-			if err != nil {
-				t.Fatalf("%s: decoding the fixture: %v", tt.reason, err)
-			}
-			if diff := cmp.Diff(want, tt.sample()); diff != "" {
-				t.Errorf("%s: sample differs from the fixture (-fixture +sample):\n%s", tt.reason, diff)
-			}
-			if a, b := tt.sample(), tt.sample(); a == b {
-				t.Errorf("%s: two calls return the same pointer", tt.reason)
-			}
-			got, err := elks.Parse(elkstest.NewRequest(tt.sample()))
-			if err != nil {
-				t.Fatalf("%s: Parse(NewRequest(sample)): %v", tt.reason, err)
-			}
-			if diff := cmp.Diff(tt.sample(), got); diff != "" {
-				t.Errorf("%s: sample does not round-trip (-sample +parsed):\n%s", tt.reason, diff)
-			}
-		})
-	}
+	testfix.CheckSamples(t, kitOf, fixtures, samples)
 }
 
 // TestFixturesRoundTrip: every event decoded from a fixture can be sent
 // again by NewRequest and decodes to itself: the kit covers what 46elks
 // really sends, not only what the generators make.
 func TestFixturesRoundTrip(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(fixtures, "*.form"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	sent := 0
-	for _, f := range files {
-		body, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev, err := elks.Decode(body)
-		if err != nil {
-			continue // refused or unknown: nothing 46elks' kit could send
-		}
-		sent++
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			got, err := elks.Parse(elkstest.NewRequest(ev))
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if diff := cmp.Diff(ev, got); diff != "" {
-				t.Errorf("differs (-fixture +round trip):\n%s", diff)
-			}
-		})
-	}
-	if sent < 20 {
-		t.Errorf("only %d fixtures decode; expected the 20-odd good ones", sent)
-	}
+	testfix.CheckFixturesRoundTrip(t, kitOf, filepath.Join(fixtures, "*.form"), 20)
 }
 
 // TestPanics: what 46elks never sends is refused, naming the field.
@@ -490,3 +435,6 @@ func (g *gen) action(depth int) map[string]any {
 	}
 	return m
 }
+
+// kitOf is this kit as the shared checks see it.
+var kitOf = testfix.Kit[elks.Event]{Decode: elks.Decode, Parse: elks.Parse, NewRequest: elkstest.NewRequest}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/testfix"
 	"github.com/telhook/telhook/obd"
 	"github.com/telhook/telhook/obd/obdtest"
 )
@@ -140,73 +140,18 @@ func TestRequest(t *testing.T) {
 // TestSamples: each sample equals what its fixture, the documentation's
 // example, decodes to; is a new value each call; and round-trips.
 func TestSamples(t *testing.T) {
-	tests := []struct {
-		fixture string
-		reason  string
-		sample  func() obd.Event
-	}{
-		{"spec-obd.json", "the documented report, invalid JSON as published", func() obd.Event { return obdtest.Report() }},
-		{"c2c.json", "a Click2Call report with every C2C field", func() obd.Event { return obdtest.C2CReport() }},
-		{"challenge.json", "the documented challenge, with its trailing comma", func() obd.Event { return obdtest.Challenge() }},
+	samples := []testfix.Sample[obd.Event]{
+		{Fixture: "spec-obd.json", Reason: "the documented report, invalid JSON as published", Make: func() obd.Event { return obdtest.Report() }},
+		{Fixture: "c2c.json", Reason: "a Click2Call report with every C2C field", Make: func() obd.Event { return obdtest.C2CReport() }},
+		{Fixture: "challenge.json", Reason: "the documented challenge, with its trailing comma", Make: func() obd.Event { return obdtest.Challenge() }},
 	}
-	for _, tt := range tests {
-		t.Run(tt.fixture, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join(fixtures, tt.fixture))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := obd.Decode(body)
-			if err != nil {
-				t.Fatalf("%s: decoding the fixture: %v", tt.reason, err)
-			}
-			if diff := cmp.Diff(want, tt.sample()); diff != "" {
-				t.Errorf("%s: sample differs from the fixture (-fixture +sample):\n%s", tt.reason, diff)
-			}
-			if a, b := tt.sample(), tt.sample(); a == b {
-				t.Errorf("%s: two calls return the same pointer", tt.reason)
-			}
-			got, err := obd.Parse(obdtest.NewRequest(tt.sample()))
-			if err != nil {
-				t.Fatalf("%s: Parse(NewRequest(sample)): %v", tt.reason, err)
-			}
-			if diff := cmp.Diff(tt.sample(), got); diff != "" {
-				t.Errorf("%s: sample does not round-trip (-sample +parsed):\n%s", tt.reason, diff)
-			}
-		})
-	}
+	testfix.CheckSamples(t, kitOf, fixtures, samples)
 }
 
 // TestFixturesRoundTrip: every standard report or challenge decoded from a
 // fixture can be sent again and decodes to itself.
 func TestFixturesRoundTrip(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(fixtures, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	sent := 0
-	for _, f := range files {
-		body, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev, err := obd.Decode(body)
-		if err != nil {
-			continue // refused or unknown
-		}
-		sent++
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			got, err := obd.Parse(obdtest.NewRequest(ev))
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if diff := cmp.Diff(ev, got); diff != "" {
-				t.Errorf("differs (-fixture +round trip):\n%s", diff)
-			}
-		})
-	}
-	if sent < 5 {
-		t.Errorf("only %d fixtures decode", sent)
-	}
+	testfix.CheckFixturesRoundTrip(t, kitOf, filepath.Join(fixtures, "*.json"), 5)
 }
 
 // TestPanics: what Mobtexting never sends is refused, naming the field.
@@ -423,3 +368,6 @@ func (g *gen) fields() obd.Fields {
 	}
 	return f
 }
+
+// kitOf is this kit as the shared checks see it.
+var kitOf = testfix.Kit[obd.Event]{Decode: obd.Decode, Parse: obd.Parse, NewRequest: obdtest.NewRequest}

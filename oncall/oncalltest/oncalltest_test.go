@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/testfix"
 	"github.com/telhook/telhook/oncall"
 	"github.com/telhook/telhook/oncall/oncalltest"
 )
@@ -108,72 +108,17 @@ func TestRequest(t *testing.T) {
 // TestSamples: each sample equals what its fixture decodes to; is a new
 // value each call; and round-trips.
 func TestSamples(t *testing.T) {
-	tests := []struct {
-		fixture string
-		reason  string
-		sample  func() oncall.Event
-	}{
-		{"docs-dtmf-collect.json", "a completed DTMF collect", func() oncall.Event { return oncalltest.CallEvent() }},
-		{"docs-post-call.json", "the documented post-call webhook", func() oncall.Event { return oncalltest.PostCall() }},
+	samples := []testfix.Sample[oncall.Event]{
+		{Fixture: "docs-dtmf-collect.json", Reason: "a completed DTMF collect", Make: func() oncall.Event { return oncalltest.CallEvent() }},
+		{Fixture: "docs-post-call.json", Reason: "the documented post-call webhook", Make: func() oncall.Event { return oncalltest.PostCall() }},
 	}
-	for _, tt := range tests {
-		t.Run(tt.fixture, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join(fixtures, tt.fixture))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := oncall.Decode(body)
-			if err != nil {
-				t.Fatalf("%s: decoding the fixture: %v", tt.reason, err)
-			}
-			if diff := cmp.Diff(want, tt.sample()); diff != "" {
-				t.Errorf("%s: sample differs from the fixture (-fixture +sample):\n%s", tt.reason, diff)
-			}
-			if a, b := tt.sample(), tt.sample(); a == b {
-				t.Errorf("%s: two calls return the same pointer", tt.reason)
-			}
-			got, err := oncall.Parse(oncalltest.NewRequest(tt.sample()))
-			if err != nil {
-				t.Fatalf("%s: Parse(NewRequest(sample)): %v", tt.reason, err)
-			}
-			if diff := cmp.Diff(tt.sample(), got); diff != "" {
-				t.Errorf("%s: sample does not round-trip (-sample +parsed):\n%s", tt.reason, diff)
-			}
-		})
-	}
+	testfix.CheckSamples(t, kitOf, fixtures, samples)
 }
 
 // TestFixturesRoundTrip: every event decoded from a fixture, of every
 // schema generation, can be sent again and decodes to itself.
 func TestFixturesRoundTrip(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(fixtures, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	sent := 0
-	for _, f := range files {
-		body, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev, err := oncall.Decode(body)
-		if err != nil {
-			continue // refused or unknown
-		}
-		sent++
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			got, err := oncall.Parse(oncalltest.NewRequest(ev))
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if diff := cmp.Diff(ev, got); diff != "" {
-				t.Errorf("differs (-fixture +round trip):\n%s", diff)
-			}
-		})
-	}
-	if sent < 30 {
-		t.Errorf("only %d fixtures decode", sent)
-	}
+	testfix.CheckFixturesRoundTrip(t, kitOf, filepath.Join(fixtures, "*.json"), 30)
 }
 
 // TestPanics: what Wavix never sends is refused, naming the field.
@@ -379,3 +324,6 @@ func (g *gen) postCall() *oncall.PostCall {
 	}
 	return pc
 }
+
+// kitOf is this kit as the shared checks see it.
+var kitOf = testfix.Kit[oncall.Event]{Decode: oncall.Decode, Parse: oncall.Parse, NewRequest: oncalltest.NewRequest}
