@@ -10,6 +10,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
+	"github.com/telhook/telhook/normalize"
+	"github.com/telhook/telhook/pbx3cx"
 	"github.com/telhook/telhook/redisstore"
 )
 
@@ -61,3 +63,27 @@ func ExampleDeduplicator_Claim() {
 }
 
 func handleWebhook() error { return nil }
+
+// Every instance's Tracker keeps the open 3CX calls in the same Redis, so
+// that a call whose events reach different instances is still one call,
+// printed once (at least once: a consumer de-duplicates on Call.ID). The
+// mux answers 500 to a 3CX event the store cannot record, so that it is
+// sent again rather than lost. (No Output: it needs a Redis server.)
+func ExampleNewCallStore() {
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR"), ContextTimeoutEnabled: true})
+	ctx := context.Background()
+
+	var tracker *pbx3cx.Tracker
+	mux := normalize.NewMux(func(ctx context.Context, ev normalize.Event) error {
+		if call, ok := ev.Source.(*pbx3cx.Call); ok {
+			fmt.Println("whole call", call.ID, call.Answered) // store it keyed by call.ID
+		}
+		return nil
+	},
+		normalize.WithSharedOptions(telhook.WithDeduplicator(redisstore.NewDeduplicator(rdb))),
+		normalize.WithTracking(func(t *pbx3cx.Tracker) { tracker = t },
+			pbx3cx.WithCallStore(redisstore.NewCallStore(rdb))),
+	)
+	go tracker.Run(ctx) // sweeps the shared calls; every instance runs one
+	http.Handle("/hooks/", http.StripPrefix("/hooks", mux))
+}

@@ -1,7 +1,7 @@
 // Command replay sends the fixtures under testdata/ to a running receiver
 // the way each provider would send them, like `stripe trigger` for telhook:
 //
-//	go run ./examples/server &                           # the receiver, on :8080
+//	go -C examples/server run . &                        # the receiver, on :8080
 //	go run ./examples/replay                             # every fixture
 //	go run ./examples/replay elks/sms-docs.form 'pbx3cx/flows/02-*'
 //	go run ./examples/replay -url http://localhost:9000 -delay 200ms obd

@@ -3,8 +3,9 @@
 // line (the normalized event, with the provider's own under "source") on
 // standard output. Logs go to standard error.
 //
-//	go run ./examples/server                  # listens on :8080, or $PORT
-//	go run ./examples/server -region SE -elks-key s3cret -obd-secret t0ken
+//	go -C examples/server run .                 # listens on :8080, or $PORT
+//	go -C examples/server run . -region SE -elks-key s3cret -obd-secret t0ken
+//	go -C examples/server run . -redis 127.0.0.1:6379   # one of many instances
 //
 // Paths: /elks (46elks), /obd and /obd/compose (Mobtexting), /pbx3cx (the
 // 3CX add-on), /oncall (Wavix), /auto (any of them, recognised), /healthz.
@@ -13,9 +14,26 @@
 // With no flags it accepts every request (and warns that nothing is
 // verified), hangs up 46elks calls unless -elks-connect names a number, and
 // de-duplicates provider retries in memory.
+//
+// With -redis it keeps its state in Redis (github.com/telhook/telhook/redisstore),
+// so that it can run as many instances behind a load balancer: a retry
+// that reaches another instance than the first delivery is recognised, and
+// the events of one 3CX call, wherever they arrive, make one call, printed
+// once by one of the instances. Give every instance the same -redis and
+// -redis-prefix. An instance that stops prints the 3CX calls it holds
+// in memory only; with -redis the open calls stay in Redis, for the
+// other instances (or the next to start) to print. The receiver does not
+// start when Redis does not answer;
+// once running, it de-duplicates "open" (a webhook is handled, and the
+// failure logged, when Redis fails) and answers 500 to a 3CX event it
+// cannot record, so that the PBX retries it.
+//
+// It is a module of its own (github.com/telhook/telhook/examples/server),
+// so that telhook does not depend on go-redis; hence go -C.
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,15 +45,19 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/elks"
 	"github.com/telhook/telhook/normalize"
 	"github.com/telhook/telhook/obd"
 	"github.com/telhook/telhook/pbx3cx"
+	"github.com/telhook/telhook/redisstore"
 )
 
 func main() {
@@ -50,6 +72,8 @@ type settings struct {
 	elksUser, elksPass, elksKey, elksConnect      string
 	elksSourceIP                                  bool
 	obdSecret, obdChallengeKey, pbxKey, oncallKey string
+	redis, redisPrefix                            string
+	quiet                                         time.Duration
 }
 
 // run serves until ctx is done or a signal arrives. ready, when not nil,
@@ -81,6 +105,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	str(&s.obdChallengeKey, "obd-challenge-key", "OBD_CHALLENGE_KEY", "Mobtexting: validation key to answer the challenge with")
 	str(&s.pbxKey, "pbx3cx-key", "PBX3CX_KEY", "3CX: secret ?key= in WEBHOOK_URL")
 	str(&s.oncallKey, "oncall-token", "ONCALL_TOKEN", "Wavix: secret ?token= in the callback URL")
+	fs.DurationVar(&s.quiet, "pbx3cx-quiet", 0, "3CX: how long a call that never ends waits for more events before it is printed as it is; 10m when 0")
+	str(&s.redis, "redis", "REDIS_URL", "keep de-duplication and open 3CX calls in this Redis, shared by every instance: host:port or a redis:// URL; in memory when unset")
+	fs.StringVar(&s.redisPrefix, "redis-prefix", "", "with -redis: the prefix of every key, the same on every instance; "+redisstore.DefaultPrefix+" when unset")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // -h asked for the usage, which is printed: not a failure
@@ -97,7 +124,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	out := &printer{w: stdout}
-	handler, tracker, err := newHandler(s, out, logger)
+	var shared *stores
+	if s.redis != "" {
+		var err error
+		if shared, err = openRedis(ctx, s.redis, s.redisPrefix, logger); err != nil {
+			return err
+		}
+		defer shared.client.Close()
+	}
+	handler, tracker, err := newHandler(s, shared, out, logger)
 	if err != nil {
 		return err
 	}
@@ -144,9 +179,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	return nil
 }
 
+// stores are the receiver's state kept in Redis, shared with every
+// instance on the same Redis and prefix.
+type stores struct {
+	client *redis.Client
+	dedup  *redisstore.Deduplicator
+	calls  *redisstore.CallStore
+}
+
+// openRedis connects to the Redis at addr (host:port or a redis://,
+// rediss:// or unix:// URL) and checks that it answers.
+func openRedis(ctx context.Context, addr, prefix string, logger *slog.Logger) (*stores, error) {
+	opt := &redis.Options{Addr: addr}
+	if strings.Contains(addr, "://") {
+		var err error
+		if opt, err = redis.ParseURL(addr); err != nil {
+			return nil, fmt.Errorf("-redis: %w", err) // the error does not repeat the URL, nor its password
+		}
+	}
+	// Without it go-redis waits out its ReadTimeout on a hung server
+	// whatever the request's deadline (see redisstore's package doc).
+	opt.ContextTimeoutEnabled = true
+	c := redis.NewClient(opt)
+	ping, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ping).Err(); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("-redis: Redis at %s does not answer: %w", opt.Addr, err)
+	}
+	prefix = cmp.Or(prefix, redisstore.DefaultPrefix)
+	logger.Info("state in Redis", "addr", opt.Addr, "prefix", prefix)
+	opts := []redisstore.Option{redisstore.WithLogger(logger), redisstore.WithPrefix(prefix)}
+	return &stores{client: c, dedup: redisstore.NewDeduplicator(c, opts...), calls: redisstore.NewCallStore(c, opts...)}, nil
+}
+
 // newHandler builds the mux the flags ask for, and the 3CX tracker that
-// prints whole calls.
-func newHandler(s settings, out *printer, logger *slog.Logger) (http.Handler, *pbx3cx.Tracker, error) {
+// prints whole calls. With shared stores, de-duplication and the open 3CX
+// calls are kept in them.
+func newHandler(s settings, shared *stores, out *printer, logger *slog.Logger) (http.Handler, *pbx3cx.Tracker, error) {
 	n := normalize.Normalizer{Region: s.region}
 	if s.zone != "" {
 		loc, err := time.LoadLocation(s.zone)
@@ -201,7 +271,12 @@ func newHandler(s settings, out *printer, logger *slog.Logger) (http.Handler, *p
 	// callback as every event; the server runs the tracker itself, so that
 	// it can wait for the last calls to be printed when it stops.
 	var tracker *pbx3cx.Tracker
-	opts = append(opts, normalize.WithTracking(func(t *pbx3cx.Tracker) { tracker = t }))
+	trackerOpts := []pbx3cx.TrackerOption{pbx3cx.WithQuietPeriod(s.quiet)}
+	if shared != nil {
+		opts = append(opts, normalize.WithSharedOptions(telhook.WithDeduplicator(shared.dedup)))
+		trackerOpts = append(trackerOpts, pbx3cx.WithCallStore(shared.calls))
+	}
+	opts = append(opts, normalize.WithTracking(func(t *pbx3cx.Tracker) { tracker = t }, trackerOpts...))
 
 	mux := http.NewServeMux()
 	mux.Handle("/", normalize.NewMux(func(_ context.Context, ev normalize.Event) error { return out.print(ev) }, opts...))
