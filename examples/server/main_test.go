@@ -42,12 +42,18 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // down (flushing the 3CX tracker) and waits.
 func start(t *testing.T, args ...string) (base string, out *syncBuffer, stop func()) {
 	t.Helper()
+	return startLogging(t, io.Discard, args...)
+}
+
+// startLogging is start with the receiver's log written to logs.
+func startLogging(t *testing.T, logs io.Writer, args ...string) (base string, out *syncBuffer, stop func()) {
+	t.Helper()
 	out = &syncBuffer{}
 	ctx, cancel := context.WithCancel(t.Context())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), out, io.Discard, func(a string) { addr <- a })
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), out, logs, func(a string) { addr <- a })
 	}()
 	select {
 	case a := <-addr:

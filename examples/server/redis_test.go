@@ -225,3 +225,73 @@ func TestRedisRefusedAtStart(t *testing.T) {
 		}
 	}
 }
+
+// TestReceiverRedisHung: while Redis does not answer (every client paused),
+// the receiver answers within its call timeouts (1 s per Redis call, the
+// requests having no deadline of their own): a 3CX event it cannot record
+// gets 500, so that it is sent again, and is tracked once Redis answers;
+// an SMS is handled without de-duplication, and the log says so.
+func TestReceiverRedisHung(t *testing.T) {
+	addr, prefix, admin := redisPrefix(t)
+	load := func(pattern string) replay.Request {
+		reqs, err := replay.Load(filepath.Join("..", "..", "testdata"), pattern)
+		if err != nil || len(reqs) == 0 {
+			t.Fatalf("%s: %d requests, %v", pattern, len(reqs), err)
+		}
+		return reqs[0]
+	}
+	pbx, sms := load("pbx3cx/flows/01-queue-answered.txt"), load("elks/sms-docs.form")
+	logs := &syncBuffer{}
+	base, out, _ := startLogging(t, logs, "-redis", addr, "-redis-prefix", prefix)
+
+	const paused = 5 * time.Second
+	if err := admin.Do(t.Context(), "CLIENT", "PAUSE", paused.Milliseconds(), "ALL").Err(); err != nil {
+		t.Fatal(err)
+	}
+	timed := func(req replay.Request) (int, time.Duration) {
+		start := time.Now()
+		status := post(t, base, req)
+		return status, time.Since(start)
+	}
+	pbxStatus, pbxTook := timed(pbx)
+	smsStatus, smsTook := timed(sms)
+	t.Logf("Redis hung: 3CX event %d after %v; SMS %d after %v", pbxStatus, pbxTook.Round(time.Millisecond), smsStatus, smsTook.Round(time.Millisecond))
+	if pbxStatus != http.StatusInternalServerError {
+		t.Errorf("3CX event while Redis hangs: %d, want 500", pbxStatus)
+	}
+	if smsStatus/100 != 2 {
+		t.Errorf("SMS while Redis hangs: %d, want it handled (de-duplication fails open)", smsStatus)
+	}
+	// Each waits out a call timeout for its de-duplication claim, which
+	// fails (so there is no claim to release); the 3CX event then one more
+	// for the tracker's append. The race detector and a busy machine add to
+	// every wait.
+	for _, c := range []struct {
+		what       string
+		took, want time.Duration
+	}{{"3CX event", pbxTook, 2 * time.Second}, {"SMS", smsTook, time.Second}} {
+		if c.took < c.want-50*time.Millisecond || c.took > c.want+700*time.Millisecond {
+			t.Errorf("%s while Redis hangs: answered after %v, want about %v", c.what, c.took, c.want)
+		}
+	}
+	if !strings.Contains(logs.String(), "deduplicator failed; handling the webhook anyway") {
+		t.Errorf("the log does not say that de-duplication failed:\n%s", logs)
+	}
+	if ev, _ := printed(t, out); len(ev) != 1 || !strings.Contains(ev[0], `"provider":"elks"`) {
+		t.Errorf("printed while Redis hangs: %q, want the SMS only", ev)
+	}
+
+	// Once Redis answers, the 3CX event sent again is tracked.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*paused)
+	defer cancel()
+	if err := admin.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := post(t, base, pbx); got != http.StatusOK {
+		t.Errorf("the 3CX event sent again once Redis answers: %d, want 200", got)
+	}
+	u, err := redisstore.NewCallStore(admin, redisstore.WithPrefix(prefix)).Usage(ctx)
+	if err != nil || u.Open != 1 {
+		t.Errorf("open calls in Redis after the 3CX event was sent again: %+v, %v; want 1", u, err)
+	}
+}
