@@ -76,7 +76,9 @@ func WithTracker(t *pbx3cx.Tracker) MuxOption { return MuxOption{func(c *muxConf
 //	normalize.WithTracking(func(t *pbx3cx.Tracker) { go t.Run(ctx) })
 //
 // Run flushes the open calls when ctx is done; a server that wants them
-// printed before it exits runs it in a goroutine it waits for.
+// printed before it exits runs it in a goroutine it waits for. With a
+// store shared by several instances (pbx3cx.WithCallStore), Run leaves
+// the open calls to the other instances instead.
 func WithTracking(start func(*pbx3cx.Tracker), opts ...pbx3cx.TrackerOption) MuxOption {
 	return MuxOption{func(c *muxConfig) { c.tracking = &tracking{start: start, opts: opts} }}
 }

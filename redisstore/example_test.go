@@ -73,7 +73,6 @@ func ExampleNewCallStore() {
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR"), ContextTimeoutEnabled: true})
 	ctx := context.Background()
 
-	var tracker *pbx3cx.Tracker
 	mux := normalize.NewMux(func(ctx context.Context, ev normalize.Event) error {
 		if call, ok := ev.Source.(*pbx3cx.Call); ok {
 			fmt.Println("whole call", call.ID, call.Answered) // store it keyed by call.ID
@@ -81,9 +80,9 @@ func ExampleNewCallStore() {
 		return nil
 	},
 		normalize.WithSharedOptions(telhook.WithDeduplicator(redisstore.NewDeduplicator(rdb))),
-		normalize.WithTracking(func(t *pbx3cx.Tracker) { tracker = t },
+		// Every instance runs its Tracker, which sweeps the shared calls.
+		normalize.WithTracking(func(t *pbx3cx.Tracker) { go t.Run(ctx) },
 			pbx3cx.WithCallStore(redisstore.NewCallStore(rdb))),
 	)
-	go tracker.Run(ctx) // sweeps the shared calls; every instance runs one
 	http.Handle("/hooks/", http.StripPrefix("/hooks", mux))
 }
