@@ -307,5 +307,5 @@ func WithBasicAuth(r *http.Request, user, pass string) *http.Request {
 // 46elks calls a webhook URL such as https://example.com/elks?key=s3cret,
 // and returns r. telhook.QueryToken(param, token) accepts the request.
 func WithQueryToken(r *http.Request, param, token string) *http.Request {
-	return kit.SetQueryToken(r, param, token)
+	return kit.SetQueryToken(r, param, token, false)
 }

@@ -226,8 +226,10 @@ func SetBearerToken(r *http.Request, token string) *http.Request {
 
 // SetQueryToken sets the query parameter param of r's URL to token,
 // replacing any value it had, and returns r. The other pairs of the query
-// are kept exactly as written, in their order; the parameter goes last.
-func SetQueryToken(r *http.Request, param, token string) *http.Request {
+// are kept exactly as written, in their order; the parameter goes first
+// when first is true (a secret in a webhook URL to which the provider
+// appends its own parameters), else last.
+func SetQueryToken(r *http.Request, param, token string, first bool) *http.Request {
 	var pairs []string
 	if r.URL.RawQuery != "" {
 		for _, p := range strings.Split(r.URL.RawQuery, "&") {
@@ -238,7 +240,12 @@ func SetQueryToken(r *http.Request, param, token string) *http.Request {
 			pairs = append(pairs, p)
 		}
 	}
-	pairs = append(pairs, url.QueryEscape(param)+"="+url.QueryEscape(token))
+	pair := url.QueryEscape(param) + "=" + url.QueryEscape(token)
+	if first {
+		pairs = append([]string{pair}, pairs...)
+	} else {
+		pairs = append(pairs, pair)
+	}
 	r.URL.RawQuery = strings.Join(pairs, "&")
 	r.RequestURI = r.URL.RequestURI()
 	return r

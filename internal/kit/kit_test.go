@@ -16,16 +16,20 @@ func TestSetQueryToken(t *testing.T) {
 		target string
 		param  string
 		token  string
+		first  bool
 		want   string
 	}{
-		{"none", "the first pair", "/", "key", "s3cret", "/?key=s3cret"},
-		{"escaped", "the token is escaped", "/", "key", "a b&c", "/?key=a+b%26c"},
-		{"kept as written", "loosely encoded pairs stay exactly as they were", "/?title=a:b%20(0:07)&id=1", "key", "k", "/?title=a:b%20(0:07)&id=1&key=k"},
-		{"replaced", "every earlier value of the parameter goes", "/?key=old&a=1&k%65y=older", "key", "new", "/?a=1&key=new"},
+		{"none", "the first pair", "/", "key", "s3cret", false, "/?key=s3cret"},
+		{"none first", "the first pair, first or last", "/", "key", "s3cret", true, "/?key=s3cret"},
+		{"escaped", "the token is escaped", "/", "key", "a b&c", false, "/?key=a+b%26c"},
+		{"kept as written", "loosely encoded pairs stay exactly as they were", "/?title=a:b%20(0:07)&id=1", "key", "k", false, "/?title=a:b%20(0:07)&id=1&key=k"},
+		{"first", "the parameter before the others, as a secret in the webhook URL comes", "/?title=a:b%20(0:07)&id=1", "key", "k", true, "/?key=k&title=a:b%20(0:07)&id=1"},
+		{"replaced", "every earlier value of the parameter goes", "/?key=old&a=1&k%65y=older", "key", "new", false, "/?a=1&key=new"},
+		{"replaced first", "every earlier value goes, wherever it was", "/?a=1&key=old&b=2", "key", "new", true, "/?key=new&a=1&b=2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := SetQueryToken(httptest.NewRequest("GET", tt.target, nil), tt.param, tt.token)
+			r := SetQueryToken(httptest.NewRequest("GET", tt.target, nil), tt.param, tt.token, tt.first)
 			if r.RequestURI != tt.want || r.URL.RequestURI() != tt.want {
 				t.Errorf("%s: RequestURI %q, URL %q, want %q", tt.reason, r.RequestURI, r.URL.RequestURI(), tt.want)
 			}

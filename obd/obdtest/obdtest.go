@@ -113,7 +113,7 @@ func NewRequest(ev obd.Event) *http.Request {
 		o.Set("challenge", e.Challenge)
 		r := kit.NewRequest(http.MethodPost, "/", "application/json", o.Bytes())
 		if e.Token != "" {
-			kit.SetQueryToken(r, "token", e.Token)
+			kit.SetQueryToken(r, "token", e.Token, false)
 		}
 		return r
 	case nil:

@@ -233,5 +233,5 @@ func orNull(s string) any {
 // (https://example.com/wavix?key=…) arrives, and returns r.
 // telhook.QueryToken(param, token) accepts the request.
 func WithQueryToken(r *http.Request, param, token string) *http.Request {
-	return kit.SetQueryToken(r, param, token)
+	return kit.SetQueryToken(r, param, token, false)
 }

@@ -247,9 +247,10 @@ func minutes(d time.Duration) string {
 
 // WithQueryToken sets the query parameter param of r's URL to token, as a
 // secret put in the add-on's WEBHOOK_URL (https://example.com/3cx?key=…)
-// arrives, and returns r. telhook.QueryToken(param, token) accepts the
+// arrives: first, before the parameters of the legacy GET scheme. It
+// returns r. telhook.QueryToken(param, token) accepts the
 // request, and removes the parameter before pbx3cx reads a legacy query
 // string.
 func WithQueryToken(r *http.Request, param, token string) *http.Request {
-	return kit.SetQueryToken(r, param, token)
+	return kit.SetQueryToken(r, param, token, true)
 }
