@@ -25,7 +25,11 @@ import (
 // and computes the due time, all in one step. Claim is a compare-and-set
 // on the call's version and lease, so two Trackers never both hold a
 // claim: each call is emitted once per claim, and again only when a
-// claimer did not Ack within its lease.
+// claimer did not Ack within its lease. Due and Candidates, whose lists
+// may hold every open call, run one script per 500 calls instead, so that
+// none holds Redis for long (about 2 ms each; see the package doc): their
+// answer is not one snapshot, which the Tracker does not need, since it
+// acts on a call only at the version it read.
 //
 // Its clock is Redis': every script reads TIME, and the times given to
 // the methods (now) are ignored, so that the clocks of the instances do
@@ -172,32 +176,70 @@ func (s *CallStore) Append(ctx context.Context, ev *pbx3cx.Event, _ time.Time, l
 	return res, r.err
 }
 
+// scriptBatch is how many calls one script of Due or Candidates looks
+// at: Redis runs one script at a time, and a script that walked all of
+// 10,000 open calls would hold every other client for 35 to 45 ms.
+const scriptBatch = 500
+
 // Due implements pbx3cx.CallStore. It returns the time of Redis it used;
-// now is ignored.
+// now is ignored. It runs one script per scriptBatch calls of the wake
+// index, each continuing where the one before stopped, at the time of the
+// first: a call that changed between two of them may be missed, to be due
+// at the next Sweep, or returned twice (once, at its later version).
 func (s *CallStore) Due(ctx context.Context, _ time.Time, all bool) (time.Time, []pbx3cx.DueCall, error) {
 	flag := "0"
 	if all {
 		flag = "1"
 	}
-	v, err := s.run(ctx, "due", callDueScript, flag)
-	if err != nil {
-		return time.Time{}, nil, err
-	}
 	r := reply{op: "due"}
-	l := r.list(v)
-	if len(l) == 0 || (len(l)-1)%3 != 0 {
-		r.fail("%d items", len(l))
-		return time.Time{}, nil, r.err
+	var (
+		now        time.Time
+		nowArg     string // "" until the first script answered
+		from, skip = "-inf", "0"
+		batches    int // left to run
+		due        []pbx3cx.DueCall
+		at         = make(map[string]int) // id → its index in due
+	)
+	for {
+		v, err := s.run(ctx, "due", callDueScript, flag, nowArg, from, skip, scriptBatch)
+		if err != nil {
+			return time.Time{}, nil, err
+		}
+		l := r.list(v)
+		if len(l) < 5 || (len(l)-5)%3 != 0 {
+			r.fail("%d items", len(l))
+			return time.Time{}, nil, r.err
+		}
+		if nowArg == "" {
+			nowArg = r.str(l[0])
+			now = r.time(l[0])
+			// The calls open now take open/scriptBatch scripts; calls that
+			// open or move meanwhile may take as many again, and no more
+			// are read, so that calls moving ahead of the batches cannot
+			// keep Due going.
+			batches = 2*int(r.int(l[4]))/scriptBatch + 2
+		}
+		from, skip = r.str(l[1]), r.str(l[2])
+		more := r.str(l[3]) == "1"
+		if batches--; batches == 0 {
+			more = false
+		}
+		for l = l[5:]; len(l) >= 3; l = l[3:] {
+			d := pbx3cx.DueCall{
+				CallRef: pbx3cx.CallRef{ID: r.str(l[0]), Version: r.uint(l[1])},
+				Claimed: r.str(l[2]) == "1",
+			}
+			if i, ok := at[d.ID]; ok {
+				due[i] = d
+				continue
+			}
+			at[d.ID] = len(due)
+			due = append(due, d)
+		}
+		if r.err != nil || !more {
+			return now, due, r.err
+		}
 	}
-	now := r.time(l[0])
-	var due []pbx3cx.DueCall
-	for l = l[1:]; len(l) >= 3; l = l[3:] {
-		due = append(due, pbx3cx.DueCall{
-			CallRef: pbx3cx.CallRef{ID: r.str(l[0]), Version: r.uint(l[1])},
-			Claimed: r.str(l[2]) == "1",
-		})
-	}
-	return now, due, r.err
 }
 
 // Read implements pbx3cx.CallStore.
@@ -303,19 +345,39 @@ func (s *CallStore) Merge(ctx context.Context, parent, orphan pbx3cx.CallRef, _ 
 }
 
 // Candidates implements pbx3cx.CallStore: the unclaimed open calls with a
-// ringing or dialing event, an event with callerID and one with user.
+// ringing or dialing event, an event with callerID and one with user. It
+// runs one script per scriptBatch calls of the smaller of the two indexes
+// (an SSCAN step, checked against the other index), until the scan ends:
+// every call that matched throughout is returned, once.
 func (s *CallStore) Candidates(ctx context.Context, callerID, user string) ([]pbx3cx.CallRef, error) {
-	v, err := s.run(ctx, "candidates", callCandidatesScript, callerID, user)
-	if err != nil {
-		return nil, err
-	}
 	r := reply{op: "candidates"}
-	l := r.list(v)
-	refs := make([]pbx3cx.CallRef, 0, len(l)/2)
-	for ; len(l) >= 2; l = l[2:] {
-		refs = append(refs, pbx3cx.CallRef{ID: r.str(l[0]), Version: r.uint(l[1])})
+	var refs []pbx3cx.CallRef
+	at := make(map[string]int) // id → its index in refs
+	cursor, walk := "0", ""
+	for {
+		v, err := s.run(ctx, "candidates", callCandidatesScript, callerID, user, cursor, walk, scriptBatch)
+		if err != nil {
+			return nil, err
+		}
+		l := r.list(v)
+		if len(l) < 2 || len(l)%2 != 0 {
+			r.fail("%d items", len(l))
+			return nil, r.err
+		}
+		cursor, walk = r.str(l[0]), r.str(l[1])
+		for l = l[2:]; len(l) >= 2; l = l[2:] {
+			ref := pbx3cx.CallRef{ID: r.str(l[0]), Version: r.uint(l[1])}
+			if i, ok := at[ref.ID]; ok {
+				refs[i] = ref
+				continue
+			}
+			at[ref.ID] = len(refs)
+			refs = append(refs, ref)
+		}
+		if r.err != nil || cursor == "0" {
+			return refs, r.err
+		}
 	}
-	return refs, r.err
 }
 
 // Usage implements pbx3cx.CallStore with one HMGET.

@@ -15,7 +15,7 @@ import (
 //
 // The keys (B is the base):
 //
-//	B.."seq"        counter: versions and claim tokens
+//	B.."seq"        counter: versions and claim tokens, from TIME (µs) when created
 //	B.."wake"       zset: every open call → its due time, or the end of its lease
 //	B.."order"      zset: the unclaimed open calls → LastSeen (eviction order)
 //	B.."stat"       hash: open, bytes, ccalls, cbytes (claimed calls and their bytes)
@@ -35,6 +35,19 @@ local function s(n) return string.format('%d', n) end
 local function nowUS()
 	local t = redis.call('TIME')
 	return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+-- nextSeq returns the next version or claim token. A counter that is
+-- missing (a new store, or one Redis lost in a restart without
+-- persistence) starts at TIME in microseconds, ahead of every number it
+-- gave out before (fewer than one a microsecond), so that no version of a
+-- call id repeats.
+local function nextSeq()
+	local n = redis.call('INCR', K_SEQ)
+	if n == 1 then
+		n = nowUS()
+		redis.call('SET', K_SEQ, s(n))
+	end
+	return n
 end
 local function ck(id) return B .. 'c:' .. id end
 local function ek(id) return B .. 'e:' .. id end
@@ -96,7 +109,7 @@ local function touch(id, now, settle)
 		redis.call('HSET', h, 'ls', s(ls))
 		redis.call('ZADD', K_ORDER, s(ls), id)
 	end
-	redis.call('HSET', h, 'v', s(redis.call('INCR', K_SEQ)))
+	redis.call('HSET', h, 'v', s(nextSeq()))
 	redis.call('ZADD', K_WAKE, s(ls + settle), id)
 end
 -- claim leases call id, not claimed under a running lease, until now +
@@ -110,7 +123,7 @@ local function claim(id, now, lease)
 		redis.call('ZREM', K_ORDER, id)
 		unindex(id)
 	end
-	local tok = s(redis.call('INCR', K_SEQ))
+	local tok = s(nextSeq())
 	redis.call('HSET', h, 'tok', tok)
 	redis.call('ZADD', K_WAKE, s(now + lease), id)
 	return {id, st[3], tok, s(now + lease)}
@@ -215,24 +228,37 @@ return out
 `)
 
 var callDueScript = redis.NewScript(luaPrelude + `
--- ARGV: 2 "1" for every open call. Returns {now, id, version, claimed...}.
-local now = nowUS()
-redis.call('ZREMRANGEBYSCORE', K_GONE, '-inf', s(now))
-local out = {s(now)}
-local function add(id, wake)
+-- ARGV: 2 "1" for every open call, 3 now (µs; "" in the first batch: TIME),
+-- 4 the lowest wake to look at (inclusive, or "-inf"), 5 how many entries
+-- of that wake to skip (returned by the previous batch), 6 the batch size.
+-- Returns {now, next wake, next skip, "1" when there may be more, the
+-- open calls, id, version, claimed...}: at most a batch of entries of
+-- K_WAKE, so that no script walks every open call.
+local first = ARGV[3] == ''
+local now = first and nowUS() or tonumber(ARGV[3])
+if first then redis.call('ZREMRANGEBYSCORE', K_GONE, '-inf', s(now)) end
+local all, from, skip, batch = ARGV[2] == '1', ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local r = redis.call('ZRANGEBYSCORE', K_WAKE, from, all and '+inf' or s(now), 'WITHSCORES', 'LIMIT', skip, batch)
+local out = {s(now), from, '0', '0', redis.call('ZCARD', K_WAKE)}
+for i = 1, #r, 2 do
+	local id, wake = r[i], r[i + 1]
 	local st = redis.call('HMGET', ck(id), 'v', 'tok')
-	if not st[1] then return end
-	if wake == nil or st[2] == '' or tonumber(wake) <= now then
+	if st[1] and (st[2] == '' or tonumber(wake) <= now) then
 		table.insert(out, id)
 		table.insert(out, st[1])
 		table.insert(out, st[2] ~= '' and '1' or '0')
 	end
 end
-if ARGV[2] == '1' then
-	local r = redis.call('ZRANGE', K_WAKE, 0, -1, 'WITHSCORES')
-	for i = 1, #r, 2 do add(r[i], r[i + 1]) end
-else
-	for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_WAKE, '-inf', s(now))) do add(id, nil) end
+if #r == 2 * batch then
+	-- The next batch starts at the last wake, after the entries of that
+	-- wake seen: ties are ordered by id, and this skips them by count.
+	local last, n = r[#r], 0
+	for i = #r, 2, -2 do
+		if r[i] ~= last then break end
+		n = n + 1
+	end
+	if from ~= '-inf' and tonumber(last) == tonumber(from) then n = n + skip end
+	out[2], out[3], out[4] = last, s(n), '1'
 end
 return out
 `)
@@ -334,14 +360,29 @@ return out
 `)
 
 var callCandidatesScript = redis.NewScript(luaPrelude + `
--- ARGV: 2 CallerID, 3 User. Returns {id, version...}.
-local out = {}
+-- ARGV: 2 CallerID, 3 User, 4 the SSCAN cursor ("0" in the first batch),
+-- 5 the set it walks ("" in the first batch: the smaller), 6 the batch
+-- size. Returns {next cursor ("0": done), the set walked, id, version...}:
+-- one SSCAN step over one index, checked against the other, so that no
+-- script walks every ringing call of a busy caller.
+local out = {'0', ''}
 if ARGV[2] == '' or ARGV[3] == '' then return out end
-for _, id in ipairs(redis.call('SINTER', pck(ARGV[2]), puk(ARGV[3]))) do
-	local st = redis.call('HMGET', ck(id), 'v', 'tok')
-	if st[2] == '' then
-		table.insert(out, id)
-		table.insert(out, st[1])
+local kc, ku = pck(ARGV[2]), puk(ARGV[3])
+local walk = ARGV[5]
+if walk == '' then
+	walk = redis.call('SCARD', kc) <= redis.call('SCARD', ku) and 'c' or 'u'
+end
+local set, other = kc, ku
+if walk == 'u' then set, other = ku, kc end
+local r = redis.call('SSCAN', set, ARGV[4], 'COUNT', ARGV[6])
+out[1], out[2] = r[1], walk
+for _, id in ipairs(r[2]) do
+	if redis.call('SISMEMBER', other, id) == 1 then
+		local st = redis.call('HMGET', ck(id), 'v', 'tok')
+		if st[2] == '' then
+			table.insert(out, id)
+			table.insert(out, st[1])
+		end
 	end
 end
 return out
