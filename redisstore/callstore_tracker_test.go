@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -36,7 +37,7 @@ func flowNames(t *testing.T) []string {
 }
 
 // flowEvents decodes the webhooks of one flow, one per line.
-func flowEvents(t *testing.T, name string) []*pbx3cx.Event {
+func flowEvents(t testing.TB, name string) []*pbx3cx.Event {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "testdata", "pbx3cx", "flows", name+".txt"))
 	if err != nil {
@@ -51,6 +52,17 @@ func flowEvents(t *testing.T, name string) []*pbx3cx.Event {
 		evs = append(evs, ev)
 	}
 	return evs
+}
+
+// renamed returns copies of the events of a flow as those of call n:
+// every call id of the flow with "n_" before it, segments kept.
+func renamed(evs []*pbx3cx.Event, n int) []pbx3cx.Event {
+	out := make([]pbx3cx.Event, len(evs))
+	for i, ev := range evs {
+		out[i] = *ev
+		out[i].ID = strconv.Itoa(n) + "_" + ev.ID
+	}
+	return out
 }
 
 // sink collects what a Tracker emits.
