@@ -128,8 +128,9 @@
 //   - AddContext with a request context of 100 ms returns "redisstore:
 //     append: context deadline exceeded" after 101 ms, refused or hung;
 //     without a deadline, after the call timeout (301 ms for 300 ms; 1 s
-//     by default). The event is not recorded: the handler answers 500 and
-//     the 3CX add-on sends it again.
+//     by default). The event is not recorded: the handler answers 500, so
+//     that a sender that retries sends it again (whether the 3CX add-on
+//     retries is not documented; the failure is logged either way).
 //   - A Sweep fails at its first step (Due) after the call timeout, its
 //     context having no deadline; it counts one TrackerStats.StoreErrors
 //     and emits nothing. The open calls stay in Redis.
