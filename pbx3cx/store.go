@@ -11,10 +11,15 @@ import (
 // which calls are due, which are being emitted, and the ids of the calls
 // already emitted. It is the state Trackers on several instances share
 // (github.com/telhook/telhook/redisstore keeps it in Redis); the default,
-// [NewMemoryCallStore], keeps it in the process. Every method is one
-// atomic step, safe for concurrent use by any number of Trackers, so that
-// a shared store can do each in one round trip (a Redis store in one Lua
-// script).
+// [NewMemoryCallStore], keeps it in the process. Every method is safe for
+// concurrent use by any number of Trackers, and every method that changes
+// the store is one atomic step, so that a shared store can do each in one
+// round trip (a Redis store in one Lua script). Due and Candidates, which
+// only read and may list every open call, need not be one snapshot: a
+// shared store may read them in bounded steps (redisstore does, 500 calls
+// a script), so that a call that changes meanwhile may be missing, to be
+// due at the next Sweep, or listed at its newer version; the Tracker acts
+// on a call only at the version it read.
 //
 // A Tracker rebuilds each call from all of its events in the store (see
 // [BuildCall]); what it keeps itself is a cache of the calls it rebuilt
