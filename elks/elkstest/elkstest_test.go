@@ -1,10 +1,7 @@
 package elkstest_test
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -39,11 +36,11 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &gen{rand.New(rand.NewPCG(uint64(i), 46))}
+			g := newGen(uint64(i))
 			for n := range 300 {
 				ev := tt.gen(g)
 				req := elkstest.NewRequest(ev)
-				body := peek(t, req)
+				body := testfix.Peek(t, req)
 				got, err := elks.Parse(req)
 				if err != nil {
 					t.Fatalf("event %d (%s): Parse: %v\nevent: %#v\nbody: %s", n, tt.reason, err, ev, body)
@@ -99,7 +96,7 @@ func TestRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := elkstest.NewRequest(tt.ev)
-			got := struct{ Method, Target, ContentType, Body string }{req.Method, req.RequestURI, req.Header.Get("Content-Type"), peek(t, req)}
+			got := struct{ Method, Target, ContentType, Body string }{req.Method, req.RequestURI, req.Header.Get("Content-Type"), testfix.Peek(t, req)}
 			want := struct{ Method, Target, ContentType, Body string }{"POST", "/", "application/x-www-form-urlencoded", tt.body}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s: request differs (-want +got):\n%s", tt.reason, diff)
@@ -161,7 +158,7 @@ func TestPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := panicOf(func() { elkstest.NewRequest(tt.ev) })
+			err := testfix.PanicOf(func() { elkstest.NewRequest(tt.ev) })
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s: panic = %v, want an error containing %q", tt.reason, err, tt.want)
 			}
@@ -209,7 +206,7 @@ func TestConcurrentUse(t *testing.T) {
 					t.Error(err)
 				}
 			}
-			if err := panicOf(func() { elkstest.NewRequest(&elks.SMS{}) }); !strings.Contains(err.Error(), "ID is required") {
+			if err := testfix.PanicOf(func() { elkstest.NewRequest(&elks.SMS{}) }); !strings.Contains(err.Error(), "ID is required") {
 				t.Errorf("an SMS without ID: %v", err)
 			}
 		})
@@ -217,68 +214,25 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 }
 
-// peek returns req's body and puts it back.
-func peek(t *testing.T, req *http.Request) string {
-	t.Helper()
-	b, err := io.ReadAll(req.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Body = io.NopCloser(strings.NewReader(string(b)))
-	return string(b)
-}
-
-func panicOf(f func()) (err error) {
-	defer func() {
-		switch p := recover().(type) {
-		case nil:
-		case error:
-			err = p
-		default:
-			err = fmt.Errorf("panic with a %T, not an error: %v", p, p)
-		}
-	}()
-	f()
-	return errors.New("no panic")
-}
-
 // gen makes canonical events: values 46elks sends and elks.Parse keeps as
 // they are (see the package documentation).
-type gen struct{ r *rand.Rand }
+type gen struct{ testfix.Gen }
 
 var runes = []rune("abcXYZ019 +&=%#?/:;.,-_åö€😀\"'<>\\{}[]\n\t")
 
-// text is any text, possibly empty, possibly with spaces around it.
-func (g *gen) text() string {
-	n := g.r.IntN(12)
-	b := make([]rune, n)
-	for i := range b {
-		b[i] = runes[g.r.IntN(len(runes))]
-	}
-	s := string(b)
-	if lostPlus(s) { // " 4670…" is read as "+4670…"
-		s = "x" + s
-	}
-	return s
-}
-
-// word is non-empty text without surrounding spaces.
-func (g *gen) word() string {
-	if s := strings.TrimSpace(g.text()); s != "" {
+func newGen(seed uint64) *gen {
+	g := &gen{testfix.NewGen(seed, 46, runes)}
+	g.Fix = func(s string) string {
+		if lostPlus(s) { // " 4670…" is read as "+4670…"
+			return "x" + s
+		}
 		return s
 	}
-	return fmt.Sprintf("w%d", g.r.IntN(1000))
+	return g
 }
 
-// maybe returns f() or the zero value, half the time each.
-func maybe[T any](g *gen, f func() T) T {
-	var zero T
-	if g.r.IntN(2) == 0 {
-		return zero
-	}
-	return f()
-}
-
+// lostPlus reports whether s is a space and digits, which elks.Parse
+// reads as a number whose '+' was sent raw (and so decoded as a space).
 func lostPlus(s string) bool {
 	if len(s) < 2 || s[0] != ' ' {
 		return false
@@ -286,123 +240,114 @@ func lostPlus(s string) bool {
 	return strings.Trim(s[1:], "0123456789") == ""
 }
 
-func (g *gen) hex(n int) string {
-	const digits = "0123456789abcdef"
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = digits[g.r.IntN(16)]
-	}
-	return string(b)
-}
-
 func (g *gen) phone() string {
-	switch g.r.IntN(4) {
+	switch g.R.IntN(4) {
 	case 0:
-		return fmt.Sprintf("+467%08d", g.r.IntN(1e8))
+		return fmt.Sprintf("+467%08d", g.R.IntN(1e8))
 	case 1:
 		return "TestElk"
 	case 2:
-		return fmt.Sprintf("467%08d", g.r.IntN(1e8))
+		return fmt.Sprintf("467%08d", g.R.IntN(1e8))
 	}
-	return g.text() + "x" // any text, never empty
+	return g.Text() + "x" // any text, never empty
 }
 
 // time is a UTC instant at 46elks' precision, the microsecond.
 func (g *gen) time() time.Time {
 	base := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	return base.Add(time.Duration(g.r.Int64N(int64(30 * 365 * 24 * time.Hour)))).Truncate(time.Microsecond)
+	return base.Add(time.Duration(g.R.Int64N(int64(30 * 365 * 24 * time.Hour)))).Truncate(time.Microsecond)
 }
 
-func (g *gen) seconds() time.Duration { return time.Duration(g.r.IntN(100000)) * time.Second }
+func (g *gen) seconds() time.Duration { return time.Duration(g.R.IntN(100000)) * time.Second }
 
 func (g *gen) url() string {
-	return "https://api.46elks.com/a1/" + g.hex(8) + "?q=" + g.hex(2) + "&x=" + g.text()
+	return "https://api.46elks.com/a1/" + g.Hex(8) + "?q=" + g.Hex(2) + "&x=" + g.Text()
 }
 
 // extra returns nil or up to three fields whose keys 46elks does not use.
 func (g *gen) extra() map[string]string {
-	n := g.r.IntN(4)
+	n := g.R.IntN(4)
 	if n == 0 {
 		return nil
 	}
 	m := make(map[string]string, n)
 	for range n {
-		m["x_"+g.hex(1+g.r.IntN(4))+g.text()] = g.text()
+		m["x_"+g.Hex(1+g.R.IntN(4))+g.Text()] = g.Text()
 	}
 	return m
 }
 
 func (g *gen) sms() *elks.SMS {
-	id := g.text() + "1"
+	id := g.Text() + "1"
 	if strings.HasPrefix(id, "m") {
 		id = "s" + id
 	}
 	return &elks.SMS{
-		ID: id, From: g.phone(), To: g.phone(), Message: g.text(),
-		Direction: maybe(g, g.text), Created: maybe(g, g.time), Extra: g.extra(),
+		ID: id, From: g.phone(), To: g.phone(), Message: g.Text(),
+		Direction: testfix.Maybe(&g.Gen, g.Text), Created: testfix.Maybe(&g.Gen, g.time), Extra: g.extra(),
 	}
 }
 
 func (g *gen) mms() *elks.MMS {
-	images := make([]string, g.r.IntN(6)) // elks.Parse returns [] for none
+	images := make([]string, g.R.IntN(6)) // elks.Parse returns [] for none
 	for i := range images {
 		images[i] = g.url()
 	}
-	id := "m" + g.hex(32)
-	if len(images) > 0 && g.r.IntN(2) == 0 {
-		id = "s" + g.hex(32) // the docs' MMS example has an SMS-style id
+	id := "m" + g.Hex(32)
+	if len(images) > 0 && g.R.IntN(2) == 0 {
+		id = "s" + g.Hex(32) // the docs' MMS example has an SMS-style id
 	}
 	return &elks.MMS{
-		ID: id, From: g.phone(), To: g.phone(), Message: maybe(g, g.text),
-		Direction: maybe(g, g.text), Images: images, Created: maybe(g, g.time), Extra: g.extra(),
+		ID: id, From: g.phone(), To: g.phone(), Message: testfix.Maybe(&g.Gen, g.Text),
+		Direction: testfix.Maybe(&g.Gen, g.Text), Images: images, Created: testfix.Maybe(&g.Gen, g.time), Extra: g.extra(),
 	}
 }
 
 func (g *gen) dlr() *elks.DeliveryReport {
-	return &elks.DeliveryReport{ID: "s" + g.hex(32), Status: g.word(), Delivered: maybe(g, g.time), Extra: g.extra()}
+	return &elks.DeliveryReport{ID: "s" + g.Hex(32), Status: g.Word(), Delivered: testfix.Maybe(&g.Gen, g.time), Extra: g.extra()}
 }
 
 func (g *gen) call() *elks.CallEvent {
 	ev := &elks.CallEvent{
-		CallID: "c" + g.hex(32), From: maybe(g, g.phone), To: maybe(g, g.phone), Direction: maybe(g, g.text),
-		Result: maybe(g, g.word), Created: maybe(g, g.time), Extra: g.extra(),
+		CallID: "c" + g.Hex(32), From: testfix.Maybe(&g.Gen, g.phone), To: testfix.Maybe(&g.Gen, g.phone), Direction: testfix.Maybe(&g.Gen, g.Text),
+		Result: testfix.Maybe(&g.Gen, g.Word), Created: testfix.Maybe(&g.Gen, g.time), Extra: g.extra(),
 	}
-	if g.r.IntN(3) == 0 {
-		ev.WAV, ev.Result = g.url(), g.word()
+	if g.R.IntN(3) == 0 {
+		ev.WAV, ev.Result = g.url(), g.Word()
 	}
-	if g.r.IntN(4) == 0 { // the handle-client-call example sends "id" too
+	if g.R.IntN(4) == 0 { // the handle-client-call example sends "id" too
 		if ev.Extra == nil {
 			ev.Extra = map[string]string{}
 		}
-		ev.Extra["id"] = g.word()
+		ev.Extra["id"] = g.Word()
 	}
 	return ev
 }
 
 func (g *gen) recording() *elks.Recording {
 	return &elks.Recording{
-		CallID: "c" + g.hex(32), From: maybe(g, g.phone), To: maybe(g, g.phone), Direction: maybe(g, g.text),
-		WAV: g.url(), Duration: maybe(g, g.seconds), Created: maybe(g, g.time), Extra: g.extra(),
+		CallID: "c" + g.Hex(32), From: testfix.Maybe(&g.Gen, g.phone), To: testfix.Maybe(&g.Gen, g.phone), Direction: testfix.Maybe(&g.Gen, g.Text),
+		WAV: g.url(), Duration: testfix.Maybe(&g.Gen, g.seconds), Created: testfix.Maybe(&g.Gen, g.time), Extra: g.extra(),
 	}
 }
 
 func (g *gen) callEnd() *elks.CallEnd {
 	ev := &elks.CallEnd{
-		ID: "c" + g.hex(32), From: maybe(g, g.phone), To: maybe(g, g.phone), Direction: maybe(g, g.text),
-		State: maybe(g, g.word), Created: maybe(g, g.time), Start: maybe(g, g.time), Duration: maybe(g, g.seconds),
-		Cost: g.r.IntN(20001) - 10000, Extra: g.extra(),
+		ID: "c" + g.Hex(32), From: testfix.Maybe(&g.Gen, g.phone), To: testfix.Maybe(&g.Gen, g.phone), Direction: testfix.Maybe(&g.Gen, g.Text),
+		State: testfix.Maybe(&g.Gen, g.Word), Created: testfix.Maybe(&g.Gen, g.time), Start: testfix.Maybe(&g.Gen, g.time), Duration: testfix.Maybe(&g.Gen, g.seconds),
+		Cost: g.R.IntN(20001) - 10000, Extra: g.extra(),
 	}
-	for range g.r.IntN(4) {
+	for range g.R.IntN(4) {
 		ev.Actions = append(ev.Actions, g.action(2))
 	}
-	for range g.r.IntN(4) {
-		ev.Legs = append(ev.Legs, elks.Leg{From: g.phone(), To: g.phone(), State: g.text(), Duration: g.seconds()})
+	for range g.R.IntN(4) {
+		ev.Legs = append(ev.Legs, elks.Leg{From: g.phone(), To: g.phone(), State: g.Text(), Duration: g.seconds()})
 	}
-	if ev.Actions == nil && g.r.IntN(3) == 0 { // 46elks' Swagger example is cut short
+	if ev.Actions == nil && g.R.IntN(3) == 0 { // 46elks' Swagger example is cut short
 		if ev.Extra == nil {
 			ev.Extra = map[string]string{}
 		}
-		ev.Extra["actions"] = `[{"connect": "+46` + g.hex(4)
+		ev.Extra["actions"] = `[{"connect": "+46` + g.Hex(4)
 	}
 	return ev
 }
@@ -410,28 +355,28 @@ func (g *gen) callEnd() *elks.CallEnd {
 // action is a JSON object as encoding/json decodes it: float64 numbers,
 // nested objects down to depth.
 func (g *gen) action(depth int) map[string]any {
-	m := map[string]any{"connect": g.phone(), "result": g.word()}
-	for range g.r.IntN(4) {
+	m := map[string]any{"connect": g.phone(), "result": g.Word()}
+	for range g.R.IntN(4) {
 		var v any
-		switch g.r.IntN(6) {
+		switch g.R.IntN(6) {
 		case 0:
-			v = float64(g.r.IntN(100))
+			v = float64(g.R.IntN(100))
 		case 1:
-			v = g.r.Float64()
+			v = g.R.Float64()
 		case 2:
-			v = g.r.IntN(2) == 0
+			v = g.R.IntN(2) == 0
 		case 3:
 			v = nil
 		case 4:
-			v = []any{g.text(), float64(1), map[string]any{"a": g.text()}}
+			v = []any{g.Text(), float64(1), map[string]any{"a": g.Text()}}
 		default:
 			if depth > 0 {
 				v = g.action(depth - 1)
 			} else {
-				v = g.text()
+				v = g.Text()
 			}
 		}
-		m[g.text()] = v
+		m[g.Text()] = v
 	}
 	return m
 }

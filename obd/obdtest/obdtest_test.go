@@ -1,10 +1,7 @@
 package obdtest_test
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -34,11 +31,11 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &gen{rand.New(rand.NewPCG(uint64(i), 91))}
+			g := &gen{testfix.NewGen(uint64(i), 91, runes)}
 			for n := range 300 {
 				ev := tt.gen(g)
 				req := obdtest.NewRequest(ev)
-				body := peek(t, req)
+				body := testfix.Peek(t, req)
 				got, err := obd.Parse(req)
 				if err != nil {
 					t.Fatalf("event %d (%s): Parse: %v\nevent: %#v\nrequest: %s %s", n, tt.reason, err, ev, req.URL, body)
@@ -64,11 +61,11 @@ func TestComposedRoundTrip(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.method, func(t *testing.T) {
-			g := &gen{rand.New(rand.NewPCG(uint64(i), 1001))}
+			g := &gen{testfix.NewGen(uint64(i), 1001, runes)}
 			for n := range 300 {
 				f, r := g.fields(), g.report()
 				req := obdtest.NewComposedRequest(tt.method, f, r)
-				body := peek(t, req)
+				body := testfix.Peek(t, req)
 				if req.Method != tt.method {
 					t.Fatalf("%s: method %s", tt.reason, req.Method)
 				}
@@ -129,7 +126,7 @@ func TestRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := request{tt.req.Method, tt.req.RequestURI, tt.req.Header.Get("Content-Type"), peek(t, tt.req)}
+			got := request{tt.req.Method, tt.req.RequestURI, tt.req.Header.Get("Content-Type"), testfix.Peek(t, tt.req)}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("%s: request differs (-want +got):\n%s", tt.reason, diff)
 			}
@@ -192,7 +189,7 @@ func TestPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := panicOf(tt.build)
+			err := testfix.PanicOf(tt.build)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s: panic = %v, want an error containing %q", tt.reason, err, tt.want)
 			}
@@ -225,125 +222,68 @@ func TestCredentials(t *testing.T) {
 	}
 }
 
-func peek(t *testing.T, req *http.Request) string {
-	t.Helper()
-	b, err := io.ReadAll(req.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Body = io.NopCloser(strings.NewReader(string(b)))
-	return string(b)
-}
-
-func panicOf(f func()) (err error) {
-	defer func() {
-		switch p := recover().(type) {
-		case nil:
-		case error:
-			err = p
-		default:
-			err = fmt.Errorf("panic with a %T, not an error: %v", p, p)
-		}
-	}()
-	f()
-	return errors.New("no panic")
-}
-
 // gen makes canonical events: values Mobtexting sends and obd keeps as
 // they are (see the package documentation).
-type gen struct{ r *rand.Rand }
+type gen struct{ testfix.Gen }
 
 // runes has no '{' or '}': "{{…}}" is template text, refused by obd.
 var runes = []rune("abcXYZ019 +&=%#?/:;.,-_åö€😀\"'<>\\[]@\n\t")
 
-func (g *gen) text() string {
-	b := make([]rune, g.r.IntN(12))
-	for i := range b {
-		b[i] = runes[g.r.IntN(len(runes))]
-	}
-	return string(b)
-}
-
-// word is non-empty text without surrounding spaces.
-func (g *gen) word() string {
-	if s := strings.TrimSpace(g.text()); s != "" {
-		return s
-	}
-	return fmt.Sprintf("w%d", g.r.IntN(1000))
-}
-
-func maybe[T any](g *gen, f func() T) T {
-	var zero T
-	if g.r.IntN(2) == 0 {
-		return zero
-	}
-	return f()
-}
-
 func (g *gen) number() string {
-	switch g.r.IntN(5) {
+	switch g.R.IntN(5) {
 	case 0:
-		return fmt.Sprintf("918068%02dXXXX", g.r.IntN(100))
+		return fmt.Sprintf("918068%02dXXXX", g.R.IntN(100))
 	case 1:
-		return fmt.Sprintf("91%010d", g.r.Int64N(1e10))
+		return fmt.Sprintf("91%010d", g.R.Int64N(1e10))
 	case 2:
-		return fmt.Sprintf("+91%010d", g.r.Int64N(1e10))
+		return fmt.Sprintf("+91%010d", g.R.Int64N(1e10))
 	case 3:
-		return fmt.Sprintf("flow:%d", g.r.IntN(1000))
+		return fmt.Sprintf("flow:%d", g.R.IntN(1000))
 	}
-	return g.word()
+	return g.Word()
 }
 
 // time is an instant at Mobtexting's precision, the second, in India.
 func (g *gen) time() time.Time {
 	base := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
-	return base.Add(time.Duration(g.r.Int64N(20*365*24*3600)) * time.Second).In(obd.India())
+	return base.Add(time.Duration(g.R.Int64N(20*365*24*3600)) * time.Second).In(obd.India())
 }
 
-func (g *gen) seconds() time.Duration { return time.Duration(g.r.IntN(100000)) * time.Second }
-
-func (g *gen) hex(n int) string {
-	const digits = "0123456789abcdef"
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = digits[g.r.IntN(16)]
-	}
-	return string(b)
-}
+func (g *gen) seconds() time.Duration { return time.Duration(g.R.IntN(100000)) * time.Second }
 
 // extra returns nil or up to three fields with keys no report uses,
 // plain enough for a GET's query string.
 func (g *gen) extra() map[string]string {
-	n := g.r.IntN(4)
+	n := g.R.IntN(4)
 	if n == 0 {
 		return nil
 	}
 	m := make(map[string]string, n)
 	for range n {
-		m["x_"+g.hex(1+g.r.IntN(4))] = g.text()
+		m["x_"+g.Hex(1+g.R.IntN(4))] = g.Text()
 	}
 	return m
 }
 
 func (g *gen) report() *obd.Report {
-	word := func() string { return g.word() }
+	word := func() string { return g.Word() }
 	return &obd.Report{
-		Source: maybe(g, func() string { return []string{"OBD", "C2C", g.word()}[g.r.IntN(3)] }),
-		Bridge: maybe(g, g.number), From: maybe(g, g.number), To: maybe(g, g.number),
-		MID: maybe(g, word), WebhookID: maybe(g, word), ID: maybe(g, word),
-		Status: g.word(), Status1: maybe(g, word), Status2: maybe(g, word), HangupBy: maybe(g, word),
-		FlowID:  maybe(g, func() int { return g.r.IntN(100000) - 100 }),
-		StartAt: maybe(g, g.time), EndAt: maybe(g, g.time), Date: maybe(g, g.time),
-		UnixTime:     maybe(g, func() time.Time { return time.Unix(g.r.Int64N(4e9), 0).UTC() }),
-		Duration:     maybe(g, g.seconds),
-		Billing:      maybe(g, g.seconds),
-		RecordingURL: maybe(g, func() string { return "https://rec.example.com/" + g.hex(8) + ".mp3?a=1&b=" + g.hex(2) }),
+		Source: testfix.Maybe(&g.Gen, func() string { return []string{"OBD", "C2C", g.Word()}[g.R.IntN(3)] }),
+		Bridge: testfix.Maybe(&g.Gen, g.number), From: testfix.Maybe(&g.Gen, g.number), To: testfix.Maybe(&g.Gen, g.number),
+		MID: testfix.Maybe(&g.Gen, word), WebhookID: testfix.Maybe(&g.Gen, word), ID: testfix.Maybe(&g.Gen, word),
+		Status: g.Word(), Status1: testfix.Maybe(&g.Gen, word), Status2: testfix.Maybe(&g.Gen, word), HangupBy: testfix.Maybe(&g.Gen, word),
+		FlowID:  testfix.Maybe(&g.Gen, func() int { return g.R.IntN(100000) - 100 }),
+		StartAt: testfix.Maybe(&g.Gen, g.time), EndAt: testfix.Maybe(&g.Gen, g.time), Date: testfix.Maybe(&g.Gen, g.time),
+		UnixTime:     testfix.Maybe(&g.Gen, func() time.Time { return time.Unix(g.R.Int64N(4e9), 0).UTC() }),
+		Duration:     testfix.Maybe(&g.Gen, g.seconds),
+		Billing:      testfix.Maybe(&g.Gen, g.seconds),
+		RecordingURL: testfix.Maybe(&g.Gen, func() string { return "https://rec.example.com/" + g.Hex(8) + ".mp3?a=1&b=" + g.Hex(2) }),
 		Extra:        g.extra(),
 	}
 }
 
 func (g *gen) challenge() *obd.Challenge {
-	return &obd.Challenge{ValidationKey: g.text() + "k", Challenge: g.text() + "c", Token: maybe(g, g.text)}
+	return &obd.Challenge{ValidationKey: g.Text() + "k", Challenge: g.Text() + "c", Token: testfix.Maybe(&g.Gen, g.Text)}
 }
 
 // fields renames some of a report's keys, sometimes by swapping two of
@@ -351,7 +291,7 @@ func (g *gen) challenge() *obd.Challenge {
 func (g *gen) fields() obd.Fields {
 	var f obd.Fields
 	rename := func(p *string, name string) {
-		if g.r.IntN(3) == 0 {
+		if g.R.IntN(3) == 0 {
 			*p = "my_" + name
 		}
 	}
@@ -363,7 +303,7 @@ func (g *gen) fields() obd.Fields {
 	rename(&f.FlowID, "flow")
 	rename(&f.UnixTime, "epoch")
 	rename(&f.RecordingURL, "rec")
-	if g.r.IntN(4) == 0 {
+	if g.R.IntN(4) == 0 {
 		f.From, f.Bridge = "bridge", "from"
 	}
 	return f

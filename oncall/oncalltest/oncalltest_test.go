@@ -1,11 +1,7 @@
 package oncalltest_test
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,11 +32,11 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &gen{rand.New(rand.NewPCG(uint64(i), 7))}
+			g := &gen{testfix.NewGen(uint64(i), 7, runes)}
 			for n := range 300 {
 				ev := tt.gen(g)
 				req := oncalltest.NewRequest(ev)
-				body := peek(t, req)
+				body := testfix.Peek(t, req)
 				got, err := oncall.Parse(req)
 				if err != nil {
 					t.Fatalf("event %d (%s): Parse: %v\nevent: %#v\nbody: %s", n, tt.reason, err, ev, body)
@@ -96,7 +92,7 @@ func TestRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := oncalltest.NewRequest(tt.ev)
-			got := struct{ Method, Target, ContentType, Body string }{req.Method, req.RequestURI, req.Header.Get("Content-Type"), peek(t, req)}
+			got := struct{ Method, Target, ContentType, Body string }{req.Method, req.RequestURI, req.Header.Get("Content-Type"), testfix.Peek(t, req)}
 			want := struct{ Method, Target, ContentType, Body string }{"POST", "/", "application/json", tt.body}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s: request differs (-want +got):\n%s", tt.reason, diff)
@@ -147,7 +143,7 @@ func TestPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := panicOf(func() { oncalltest.NewRequest(tt.ev) })
+			err := testfix.PanicOf(func() { oncalltest.NewRequest(tt.ev) })
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s: panic = %v, want an error containing %q", tt.reason, err, tt.want)
 			}
@@ -180,147 +176,88 @@ func TestCredentials(t *testing.T) {
 	}
 }
 
-func peek(t *testing.T, req *http.Request) string {
-	t.Helper()
-	b, err := io.ReadAll(req.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Body = io.NopCloser(strings.NewReader(string(b)))
-	return string(b)
-}
-
-func panicOf(f func()) (err error) {
-	defer func() {
-		switch p := recover().(type) {
-		case nil:
-		case error:
-			err = p
-		default:
-			err = fmt.Errorf("panic with a %T, not an error: %v", p, p)
-		}
-	}()
-	f()
-	return errors.New("no panic")
-}
-
 // gen makes canonical events: values Wavix sends and oncall keeps as they
 // are (see the package documentation).
-type gen struct{ r *rand.Rand }
+type gen struct{ testfix.Gen }
 
 var runes = []rune("abcXYZ019 +&=%#?/:;.,-_åö€😀\"'<>\\{}[]\n\t\u2028")
-
-func (g *gen) text() string {
-	b := make([]rune, g.r.IntN(12))
-	for i := range b {
-		b[i] = runes[g.r.IntN(len(runes))]
-	}
-	return string(b)
-}
-
-// word is non-empty text without surrounding spaces.
-func (g *gen) word() string {
-	if s := strings.TrimSpace(g.text()); s != "" {
-		return s
-	}
-	return fmt.Sprintf("w%d", g.r.IntN(1000))
-}
-
-func maybe[T any](g *gen, f func() T) T {
-	var zero T
-	if g.r.IntN(2) == 0 {
-		return zero
-	}
-	return f()
-}
-
-func pick[T any](g *gen, list ...T) T { return list[g.r.IntN(len(list))] }
 
 // time is a UTC instant at Wavix's precision, the millisecond.
 func (g *gen) time() time.Time {
 	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	return base.Add(time.Duration(g.r.Int64N(int64(10 * 365 * 24 * time.Hour)))).Truncate(time.Millisecond)
-}
-
-func (g *gen) hex(n int) string {
-	const digits = "0123456789abcdef"
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = digits[g.r.IntN(16)]
-	}
-	return string(b)
+	return base.Add(time.Duration(g.R.Int64N(int64(10 * 365 * 24 * time.Hour)))).Truncate(time.Millisecond)
 }
 
 func (g *gen) uuid() string {
-	return g.hex(8) + "-" + g.hex(4) + "-" + g.hex(4) + "-" + g.hex(4) + "-" + g.hex(12)
+	return g.Hex(8) + "-" + g.Hex(4) + "-" + g.Hex(4) + "-" + g.Hex(4) + "-" + g.Hex(12)
 }
 
 func (g *gen) number() string {
-	return pick(g, "+18045961058", "17653889567", "sip:101@example.com", g.text())
+	return testfix.Pick(&g.Gen, "+18045961058", "17653889567", "sip:101@example.com", g.Text())
 }
 
 func (g *gen) callEvent(legacy bool) *oncall.CallEvent {
 	ev := &oncall.CallEvent{
-		UUID: g.uuid(), From: g.number(), To: g.number(), Tag: maybe(g, g.text),
-		Direction:       maybe(g, func() string { return pick(g, oncall.Inbound, oncall.Outbound, g.word()) }),
+		UUID: g.uuid(), From: g.number(), To: g.number(), Tag: testfix.Maybe(&g.Gen, g.Text),
+		Direction:       testfix.Maybe(&g.Gen, func() string { return testfix.Pick(&g.Gen, oncall.Inbound, oncall.Outbound, g.Word()) }),
 		EventTime:       g.time(),
-		CallStarted:     maybe(g, g.time),
-		CallAnswered:    maybe(g, g.time),
-		CallCompleted:   maybe(g, g.time),
-		MachineDetected: g.r.IntN(2) == 0,
+		CallStarted:     testfix.Maybe(&g.Gen, g.time),
+		CallAnswered:    testfix.Maybe(&g.Gen, g.time),
+		CallCompleted:   testfix.Maybe(&g.Gen, g.time),
+		MachineDetected: g.R.IntN(2) == 0,
 	}
 	data := "payload"
 	if legacy {
 		ev.EventType, data = oncall.InCallEvent, "in_call_event_data"
-		ev.Payload = maybe(g, func() oncall.Payload {
-			return pick(g,
-				oncall.Payload{Type: oncall.PayloadCollectCompleted, Digits: g.digits(), Reason: pick(g, "collected", "timeout")},
-				oncall.Payload{Type: g.word(), PlaybackID: g.uuid()})
+		ev.Payload = testfix.Maybe(&g.Gen, func() oncall.Payload {
+			return testfix.Pick(&g.Gen,
+				oncall.Payload{Type: oncall.PayloadCollectCompleted, Digits: g.digits(), Reason: testfix.Pick(&g.Gen, "collected", "timeout")},
+				oncall.Payload{Type: g.Word(), PlaybackID: g.uuid()})
 		})
 	} else {
-		ev.EventType = pick(g, oncall.CallSetup, oncall.Ringing, oncall.EarlyMedia, oncall.Answered, oncall.Completed, oncall.Busy,
-			oncall.Cancelled, oncall.Rejected, oncall.OnCallEvent, oncall.Failed, oncall.Transfer, g.word())
-		ev.Payload = maybe(g, func() oncall.Payload {
-			return pick(g,
-				oncall.Payload{Type: oncall.PayloadAudio, PlaybackID: g.uuid(), Status: pick(g, "started", "completed")},
-				oncall.Payload{Type: oncall.PayloadCollect, Digits: g.digits(), Status: pick(g, "started", "completed", "failed")},
-				oncall.Payload{Type: oncall.PayloadCollectCompleted, Digits: g.digits(), Reason: pick(g, "collected", "timeout")},
-				oncall.Payload{Status: g.word(), Reason: g.word()}) // no type: the docs' start-call example
+		ev.EventType = testfix.Pick(&g.Gen, oncall.CallSetup, oncall.Ringing, oncall.EarlyMedia, oncall.Answered, oncall.Completed, oncall.Busy,
+			oncall.Cancelled, oncall.Rejected, oncall.OnCallEvent, oncall.Failed, oncall.Transfer, g.Word())
+		ev.Payload = testfix.Maybe(&g.Gen, func() oncall.Payload {
+			return testfix.Pick(&g.Gen,
+				oncall.Payload{Type: oncall.PayloadAudio, PlaybackID: g.uuid(), Status: testfix.Pick(&g.Gen, "started", "completed")},
+				oncall.Payload{Type: oncall.PayloadCollect, Digits: g.digits(), Status: testfix.Pick(&g.Gen, "started", "completed", "failed")},
+				oncall.Payload{Type: oncall.PayloadCollectCompleted, Digits: g.digits(), Reason: testfix.Pick(&g.Gen, "collected", "timeout")},
+				oncall.Payload{Status: g.Word(), Reason: g.Word()}) // no type: the docs' start-call example
 		})
 	}
-	for range g.r.IntN(4) {
+	for range g.R.IntN(4) {
 		if ev.Extra == nil {
 			ev.Extra = map[string]string{}
 		}
-		key := pick(g, "answered_by", "x_"+g.hex(3), "event_payload.x_"+g.hex(2), "event_payload."+data+".x_"+g.hex(2))
-		ev.Extra[key] = g.text()
+		key := testfix.Pick(&g.Gen, "answered_by", "x_"+g.Hex(3), "event_payload.x_"+g.Hex(2), "event_payload."+data+".x_"+g.Hex(2))
+		ev.Extra[key] = g.Text()
 	}
 	return ev
 }
 
 func (g *gen) digits() string {
-	b := make([]byte, 1+g.r.IntN(6))
+	b := make([]byte, 1+g.R.IntN(6))
 	for i := range b {
-		b[i] = "0123456789*#"[g.r.IntN(12)]
+		b[i] = "0123456789*#"[g.R.IntN(12)]
 	}
 	return string(b)
 }
 
 func (g *gen) postCall() *oncall.PostCall {
-	money := func() string { return fmt.Sprintf("%d.%03d", g.r.IntN(10), g.r.IntN(1000)) }
+	money := func() string { return fmt.Sprintf("%d.%03d", g.R.IntN(10), g.R.IntN(1000)) }
 	pc := &oncall.PostCall{
 		UUID:        g.uuid(),
-		Direction:   maybe(g, func() string { return pick(g, oncall.Inbound, oncall.Outbound) }),
-		Destination: maybe(g, func() string { return pick(g, "France", "sip:trunk-1", g.text()) }),
-		Disposition: maybe(g, func() string { return pick(g, "answered", "noanswer", "busy", "failed", "all", g.word()) }),
-		From:        maybe(g, g.number), To: maybe(g, g.number),
-		Duration:  time.Duration(g.r.IntN(100000)) * time.Second,
-		Charge:    maybe(g, money),
-		PerMinute: maybe(g, money),
-		Date:      maybe(g, g.time),
+		Direction:   testfix.Maybe(&g.Gen, func() string { return testfix.Pick(&g.Gen, oncall.Inbound, oncall.Outbound) }),
+		Destination: testfix.Maybe(&g.Gen, func() string { return testfix.Pick(&g.Gen, "France", "sip:trunk-1", g.Text()) }),
+		Disposition: testfix.Maybe(&g.Gen, func() string { return testfix.Pick(&g.Gen, "answered", "noanswer", "busy", "failed", "all", g.Word()) }),
+		From:        testfix.Maybe(&g.Gen, g.number), To: testfix.Maybe(&g.Gen, g.number),
+		Duration:  time.Duration(g.R.IntN(100000)) * time.Second,
+		Charge:    testfix.Maybe(&g.Gen, money),
+		PerMinute: testfix.Maybe(&g.Gen, money),
+		Date:      testfix.Maybe(&g.Gen, g.time),
 	}
-	if g.r.IntN(2) == 0 {
-		pc.Extra = map[string]string{"answered_by": pick(g, "human", "machine", g.text())}
+	if g.R.IntN(2) == 0 {
+		pc.Extra = map[string]string{"answered_by": testfix.Pick(&g.Gen, "human", "machine", g.Text())}
 	}
 	return pc
 }

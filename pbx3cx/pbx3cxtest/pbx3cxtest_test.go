@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/testfix"
 	"github.com/telhook/telhook/pbx3cx"
 	"github.com/telhook/telhook/pbx3cx/pbx3cxtest"
 )
@@ -38,11 +37,11 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &gen{rand.New(rand.NewPCG(uint64(i), 3))}
+			g := &gen{testfix.NewGen(uint64(i), 3, runes)}
 			for n := range 300 {
 				ev := tt.gen(g)
 				req := tt.build(ev)
-				body := peek(t, req)
+				body := testfix.Peek(t, req)
 				got, err := pbx3cx.Parse(req)
 				if tt.unknown != errors.Is(err, telhook.ErrUnknownEvent) || (err != nil && !tt.unknown) {
 					t.Fatalf("event %d (%s): Parse: %v\nevent: %#v\nrequest: %s %s", n, tt.reason, err, ev, req.URL, body)
@@ -77,7 +76,7 @@ func TestRecordingURL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := pbx3cxtest.NewRecordingURLRequest(tt.url)
-			if body := peek(t, req); body != tt.url || req.Method != "POST" || req.Header.Get("Content-Type") != "text/plain" {
+			if body := testfix.Peek(t, req); body != tt.url || req.Method != "POST" || req.Header.Get("Content-Type") != "text/plain" {
 				t.Errorf("%s: request %s %q %q", tt.reason, req.Method, req.Header.Get("Content-Type"), body)
 			}
 			got, err := pbx3cx.Parse(req)
@@ -137,7 +136,7 @@ func TestRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := request{tt.req.Method, tt.req.RequestURI, tt.req.Header.Get("Content-Type"), peek(t, tt.req)}
+			got := request{tt.req.Method, tt.req.RequestURI, tt.req.Header.Get("Content-Type"), testfix.Peek(t, tt.req)}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("%s: request differs (-want +got):\n%s", tt.reason, diff)
 			}
@@ -278,7 +277,7 @@ func TestPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := panicOf(tt.build)
+			err := testfix.PanicOf(tt.build)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s: panic = %v, want an error containing %q", tt.reason, err, tt.want)
 			}
@@ -318,76 +317,26 @@ func TestCredentials(t *testing.T) {
 	}
 }
 
-func peek(t *testing.T, req *http.Request) string {
-	t.Helper()
-	b, err := io.ReadAll(req.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Body = io.NopCloser(strings.NewReader(string(b)))
-	return string(b)
-}
-
-func panicOf(f func()) (err error) {
-	defer func() {
-		switch p := recover().(type) {
-		case nil:
-		case error:
-			err = p
-		default:
-			err = fmt.Errorf("panic with a %T, not an error: %v", p, p)
-		}
-	}()
-	f()
-	return errors.New("no panic")
-}
-
 // gen makes canonical events: values the add-on sends and pbx3cx keeps as
 // they are (see the package documentation).
-type gen struct{ r *rand.Rand }
+type gen struct{ testfix.Gen }
 
 var runes = []rune("abcXYZ019 +&=%#?/:;.,-_åö€😀\"'<>\\{}[]\n\t“”")
 
-func (g *gen) text() string {
-	b := make([]rune, g.r.IntN(12))
-	for i := range b {
-		b[i] = runes[g.r.IntN(len(runes))]
-	}
-	return string(b)
-}
-
-// word is non-empty text without surrounding spaces or parentheses.
-func (g *gen) word() string {
-	if s := strings.TrimSpace(g.text()); s != "" {
-		return s
-	}
-	return fmt.Sprintf("w%d", g.r.IntN(1000))
-}
-
-func maybe[T any](g *gen, f func() T) T {
-	var zero T
-	if g.r.IntN(2) == 0 {
-		return zero
-	}
-	return f()
-}
-
-func pick[T any](g *gen, list ...T) T { return list[g.r.IntN(len(list))] }
-
 func (g *gen) caller() string {
-	return pick(g, "05552221133", "420774852629", "MAKECALL", "+905552221133", g.word())
+	return testfix.Pick(&g.Gen, "05552221133", "420774852629", "MAKECALL", "+905552221133", g.Word())
 }
 
-func (g *gen) seconds() time.Duration { return time.Duration(1+g.r.IntN(20000)) * time.Second }
+func (g *gen) seconds() time.Duration { return time.Duration(1+g.R.IntN(20000)) * time.Second }
 
 func (g *gen) extra() map[string]string {
-	n := g.r.IntN(4)
+	n := g.R.IntN(4)
 	if n == 0 {
 		return nil
 	}
 	m := make(map[string]string, n)
 	for range n {
-		m[fmt.Sprintf("x_%d.%d", len(m), g.r.IntN(1000))] = g.text()
+		m[fmt.Sprintf("x_%d.%d", len(m), g.R.IntN(1000))] = g.Text()
 	}
 	return m
 }
@@ -395,26 +344,28 @@ func (g *gen) extra() map[string]string {
 // base is an event of type typ with the fields every type may carry.
 func (g *gen) base(typ string) *pbx3cx.Event {
 	return &pbx3cx.Event{
-		Type: typ, CallerID: maybe(g, g.caller), User: maybe(g, func() string { return fmt.Sprint(100 + g.r.IntN(900)) }),
-		DID:   maybe(g, func() string { return pick(g, "DID-420222000320", "DID Serbia 021 3220 030", "empty", g.word()) }),
-		ID:    fmt.Sprintf("2303071%05d_%d-%d", g.r.IntN(100000), g.r.IntN(100), g.r.IntN(4)),
+		Type: typ, CallerID: testfix.Maybe(&g.Gen, g.caller), User: testfix.Maybe(&g.Gen, func() string { return fmt.Sprint(100 + g.R.IntN(900)) }),
+		DID: testfix.Maybe(&g.Gen, func() string {
+			return testfix.Pick(&g.Gen, "DID-420222000320", "DID Serbia 021 3220 030", "empty", g.Word())
+		}),
+		ID:    fmt.Sprintf("2303071%05d_%d-%d", g.R.IntN(100000), g.R.IntN(100), g.R.IntN(4)),
 		Extra: g.extra(),
 	}
 }
 
 func (g *gen) event() *pbx3cx.Event {
-	ev := g.base(pick(g, pbx3cx.Ringing, pbx3cx.Dialing, pbx3cx.IncomingStarted, pbx3cx.OutgoingStarted, pbx3cx.Incoming, pbx3cx.Outgoing, pbx3cx.Recording))
+	ev := g.base(testfix.Pick(&g.Gen, pbx3cx.Ringing, pbx3cx.Dialing, pbx3cx.IncomingStarted, pbx3cx.OutgoingStarted, pbx3cx.Incoming, pbx3cx.Outgoing, pbx3cx.Recording))
 	switch {
 	case ev.Type == pbx3cx.Ringing:
-		ev.UserType = maybe(g, func() string { return pick(g, "ext", "queue", "other") })
+		ev.UserType = testfix.Maybe(&g.Gen, func() string { return testfix.Pick(&g.Gen, "ext", "queue", "other") })
 	case ev.IsStart():
-		ev.TransferType = pick(g, pbx3cx.NotTransferred, pbx3cx.Blind, pbx3cx.Attended, "")
+		ev.TransferType = testfix.Pick(&g.Gen, pbx3cx.NotTransferred, pbx3cx.Blind, pbx3cx.Attended, "")
 	case ev.IsEnd():
-		ev.FinishType = pick(g, pbx3cx.FinishOk, pbx3cx.FinishMissed)
-		ev.Transfer = g.r.IntN(3) == 0
-		ev.Duration = maybe(g, g.seconds)
-		ev.Title = maybe(g, g.word)
-		if g.r.IntN(4) == 0 { // Creomate's FILES on the final event
+		ev.FinishType = testfix.Pick(&g.Gen, pbx3cx.FinishOk, pbx3cx.FinishMissed)
+		ev.Transfer = g.R.IntN(3) == 0
+		ev.Duration = testfix.Maybe(&g.Gen, g.seconds)
+		ev.Title = testfix.Maybe(&g.Gen, g.Word)
+		if g.R.IntN(4) == 0 { // Creomate's FILES on the final event
 			ev.RecordingURLs = g.urls()
 		}
 	case ev.Type == pbx3cx.Recording:
@@ -424,16 +375,16 @@ func (g *gen) event() *pbx3cx.Event {
 }
 
 func (g *gen) urls() []string {
-	urls := make([]string, 1+g.r.IntN(3))
+	urls := make([]string, 1+g.R.IntN(3))
 	for i := range urls {
-		urls[i] = fmt.Sprintf("https://FQDN:5001/webapi/recording/230307142318_40-%d-%d.mp3", g.r.IntN(3), i+1)
+		urls[i] = fmt.Sprintf("https://FQDN:5001/webapi/recording/230307142318_40-%d-%d.mp3", g.R.IntN(3), i+1)
 	}
 	return urls
 }
 
 func (g *gen) unknown() *pbx3cx.Event {
-	ev := g.base(pick(g, "transfer_started", "pickupqueue", "x"+g.word()))
-	ev.Title = maybe(g, g.word)
+	ev := g.base(testfix.Pick(&g.Gen, "transfer_started", "pickupqueue", "x"+g.Word()))
+	ev.Title = testfix.Maybe(&g.Gen, g.Word)
 	return ev
 }
 
