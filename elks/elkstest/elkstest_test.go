@@ -37,18 +37,7 @@ func TestRoundTrip(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newGen(uint64(i))
-			for n := range 300 {
-				ev := tt.gen(g)
-				req := elkstest.NewRequest(ev)
-				body := testfix.Peek(t, req)
-				got, err := elks.Parse(req)
-				if err != nil {
-					t.Fatalf("event %d (%s): Parse: %v\nevent: %#v\nbody: %s", n, tt.reason, err, ev, body)
-				}
-				if diff := cmp.Diff(ev, got); diff != "" {
-					t.Fatalf("event %d (%s): Parse(NewRequest(ev)) differs (-sent +parsed):\n%s\nbody: %s", n, tt.reason, diff, body)
-				}
-			}
+			testfix.CheckGenerated(t, kitOf, tt.reason, 300, func() elks.Event { return tt.gen(g) })
 		})
 	}
 }

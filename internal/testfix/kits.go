@@ -89,3 +89,22 @@ func CheckFixturesRoundTrip[E any](t *testing.T, k Kit[E], glob string, least in
 		t.Errorf("only %d fixtures decode, want at least %d", sent, least)
 	}
 }
+
+// CheckGenerated fails t at the first of count events made by gen that
+// does not come back equal through NewRequest and Parse, showing the
+// request.
+func CheckGenerated[E any](t *testing.T, k Kit[E], reason string, count int, gen func() E) {
+	t.Helper()
+	for n := range count {
+		ev := gen()
+		req := k.NewRequest(ev)
+		body := Peek(t, req)
+		got, err := k.Parse(req)
+		if err != nil {
+			t.Fatalf("event %d (%s): Parse: %v\nevent: %#v\nrequest: %s %s", n, reason, err, ev, req.URL, body)
+		}
+		if diff := cmp.Diff(ev, got); diff != "" {
+			t.Fatalf("event %d (%s): Parse(NewRequest(ev)) differs (-sent +parsed):\n%s\nrequest: %s %s", n, reason, diff, req.URL, body)
+		}
+	}
+}

@@ -32,18 +32,7 @@ func TestRoundTrip(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := &gen{testfix.NewGen(uint64(i), 91, runes)}
-			for n := range 300 {
-				ev := tt.gen(g)
-				req := obdtest.NewRequest(ev)
-				body := testfix.Peek(t, req)
-				got, err := obd.Parse(req)
-				if err != nil {
-					t.Fatalf("event %d (%s): Parse: %v\nevent: %#v\nrequest: %s %s", n, tt.reason, err, ev, req.URL, body)
-				}
-				if diff := cmp.Diff(ev, got); diff != "" {
-					t.Fatalf("event %d (%s): Parse(NewRequest(ev)) differs (-sent +parsed):\n%s\nrequest: %s %s", n, tt.reason, diff, req.URL, body)
-				}
-			}
+			testfix.CheckGenerated(t, kitOf, tt.reason, 300, func() obd.Event { return tt.gen(g) })
 		})
 	}
 }

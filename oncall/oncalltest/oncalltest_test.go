@@ -33,18 +33,7 @@ func TestRoundTrip(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := &gen{testfix.NewGen(uint64(i), 7, runes)}
-			for n := range 300 {
-				ev := tt.gen(g)
-				req := oncalltest.NewRequest(ev)
-				body := testfix.Peek(t, req)
-				got, err := oncall.Parse(req)
-				if err != nil {
-					t.Fatalf("event %d (%s): Parse: %v\nevent: %#v\nbody: %s", n, tt.reason, err, ev, body)
-				}
-				if diff := cmp.Diff(ev, got); diff != "" {
-					t.Fatalf("event %d (%s): Parse(NewRequest(ev)) differs (-sent +parsed):\n%s\nbody: %s", n, tt.reason, diff, body)
-				}
-			}
+			testfix.CheckGenerated(t, kitOf, tt.reason, 300, func() oncall.Event { return tt.gen(g) })
 		})
 	}
 }
