@@ -61,6 +61,10 @@ import (
 )
 
 func main() {
+	// go-redis reports what it retries (a failed dial) through a logger of
+	// its own, a process-wide one: set once, here, it writes into the same
+	// log as the receiver.
+	redis.SetLogger(redisLog{slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
@@ -300,4 +304,11 @@ func (p *printer) print(ev normalize.Event) error {
 	defer p.mu.Unlock()
 	_, err = p.w.Write(append(line, '\n'))
 	return err
+}
+
+// redisLog passes go-redis' own log lines to l, as warnings.
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)), "from", "go-redis")
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -293,5 +295,24 @@ func TestReceiverRedisHung(t *testing.T) {
 	u, err := redisstore.NewCallStore(admin, redisstore.WithPrefix(prefix)).Usage(ctx)
 	if err != nil || u.Open != 1 {
 		t.Errorf("open calls in Redis after the 3CX event was sent again: %+v, %v; want 1", u, err)
+	}
+}
+
+// TestRedisLog: go-redis' own lines reach the receiver's log as warnings,
+// one record each.
+func TestRedisLog(t *testing.T) {
+	var buf bytes.Buffer
+	l := redisLog{slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))}
+	l.Printf(context.Background(), "redis: connection pool: failed to dial after %d attempts: %v\n", 5, "connection refused")
+	want := `level=WARN msg="redis: connection pool: failed to dial after 5 attempts: connection refused" from=go-redis` + "\n"
+	if diff := cmp.Diff(want, buf.String()); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }
