@@ -100,7 +100,7 @@
 //
 // The figures quoted for telhook come from
 //
-//	go run ./examples/loadtest -provider all -rounds 7 -duration 5s
+//	go run ./examples/loadtest -provider all -rounds 7 -duration 3s
 //
 // (a one-second warm-up per handler, concurrency 2×GOMAXPROCS), quoted from
 // the final table: for each provider the median ratio of the seven round

@@ -121,17 +121,7 @@ func TestReceiverEndToEnd(t *testing.T) {
 	// The tracker sweeps on its own clock, so a finished 3CX call may be
 	// printed between other lines: events are compared in order, tracked
 	// calls as a set.
-	var got, gotCalls []string
-	sc := bufio.NewScanner(strings.NewReader(out.String()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := compact(t, sc.Bytes())
-		if isTrackedCall(line) {
-			gotCalls = append(gotCalls, withoutArrival(t, line))
-			continue
-		}
-		got = append(got, line)
-	}
+	got, gotCalls := lines(t, out)
 	if len(results) < 150 {
 		t.Fatalf("only %d requests replayed", len(results))
 	}
@@ -142,6 +132,26 @@ func TestReceiverEndToEnd(t *testing.T) {
 	if diff := cmp.Diff(readTracked(t), gotCalls); diff != "" {
 		t.Errorf("tracked 3CX calls differ from testdata/normalized/tracked-calls.json (-want +got):\n%s", diff)
 	}
+}
+
+// lines splits what a receiver printed into single events and whole 3CX
+// calls (without their arrival times), each in the order printed, compact.
+func lines(t *testing.T, out *syncBuffer) (events, calls []string) {
+	t.Helper()
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := compact(t, sc.Bytes())
+		if isTrackedCall(line) {
+			calls = append(calls, withoutArrival(t, line))
+		} else {
+			events = append(events, line)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return events, calls
 }
 
 // withoutArrival zeroes the tracker's arrival times, which the golden file

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -82,22 +81,14 @@ func post(t *testing.T, base string, req replay.Request) int {
 	return resp.StatusCode
 }
 
-// printed splits what receivers printed into single events and whole 3CX
-// calls (without their arrival times), each sorted: a line printed twice
-// shows as a difference.
+// printed is what receivers printed, split into single events and whole
+// 3CX calls (see lines), each sorted: a line printed twice shows as a
+// difference.
 func printed(t *testing.T, outs ...*syncBuffer) (events, calls []string) {
 	t.Helper()
 	for _, out := range outs {
-		sc := bufio.NewScanner(strings.NewReader(out.String()))
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			line := compact(t, sc.Bytes())
-			if isTrackedCall(line) {
-				calls = append(calls, withoutArrival(t, line))
-			} else {
-				events = append(events, line)
-			}
-		}
+		ev, c := lines(t, out)
+		events, calls = append(events, ev...), append(calls, c...)
 	}
 	slices.Sort(events)
 	slices.Sort(calls)
