@@ -110,15 +110,12 @@ func decodePostCall(r *field.Reader) (Event, error) {
 	return pc, nil
 }
 
-// Errors wrapped in DecodeErrors by this package. Where field has a
-// sentinel for the same refusal it is that one; errNotString and
-// errNotTime are oncall's wording, narrower than field's.
+// Errors wrapped in DecodeErrors by this package, narrower than field's
+// ErrNotScalar; every other refusal is field's own sentinel (ErrNotObject,
+// ErrNotBool, ErrTooDeep, ...).
 var (
-	errNotObject = field.ErrNotObject
 	errNotString = errors.New("not a string or number")
 	errNotTime   = errors.New("not a timestamp string")
-	errNotBool   = field.ErrNotBool
-	errTooDeep   = field.ErrTooDeep
 )
 
 // shown is f's value as an error or Extra repeats it: scalars as read,
@@ -203,7 +200,8 @@ func completed(r *field.Reader) time.Time {
 }
 
 // boolean reads true, false, "true" or "false" (any case, spaces around);
-// null, "" and absent are false. Anything else is refused with errNotBool.
+// null, "" and absent are false. Anything else is refused with
+// field.ErrNotBool.
 func boolean(r *field.Reader, key string) bool {
 	f, ok := r.Field(key)
 	if !ok {
@@ -222,7 +220,7 @@ func boolean(r *field.Reader, key string) bool {
 			return false
 		}
 	}
-	r.Fail(key, shown(f), errNotBool)
+	r.Fail(key, shown(f), field.ErrNotBool)
 	return false
 }
 
@@ -255,10 +253,10 @@ func seconds(r *field.Reader, key string) time.Duration {
 
 // object reads a member that must be an object; absent and null give a
 // Reader of no members. A value of any other kind is refused with
-// errNotObject, naming the value (field's Object names none).
+// field.ErrNotObject, naming the value (field's Object names none).
 func object(r *field.Reader, key string) *field.Reader {
 	if f, ok := r.Field(key); ok && f.Kind != field.Object && f.Kind != field.Null {
-		r.Fail(key, shown(f), errNotObject)
+		r.Fail(key, shown(f), field.ErrNotObject)
 	}
 	return r.Object(key)
 }

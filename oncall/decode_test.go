@@ -243,8 +243,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad-unrepairable", "", nil, "a missing value is never invented"},
 		{"bad-not-json", "", nil, "an HTML error page"},
 		{"bad-empty", "", field.ErrEmpty, "nothing posted"},
-		{"bad-array", "", errNotObject, "an array of events is not one event"},
-		{"bad-null", "", errNotObject, "null is JSON but no webhook"},
+		{"bad-array", "", field.ErrNotObject, "an array of events is not one event"},
+		{"bad-null", "", field.ErrNotObject, "null is JSON but no webhook"},
 		{"bad-event-time-number", "event_time", errNotTime, "event_time: 5"},
 		{"bad-event-time-syntax", "event_time", tolerant.ErrTimeSyntax, "a date that is not RFC 3339"},
 		{"bad-huge-event-time", "event_time", errNotTime, "a 10,000-digit number where a timestamp belongs"},
@@ -256,12 +256,12 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad-missing-event-time", "event_time", field.ErrMissing, "event_time is required"},
 		{"bad-null-event-time", "event_time", field.ErrMissing, "a null event_time is a missing one"},
 		{"bad-invalid-utf8", "tag", field.ErrUTF8, "bytes that are not text: refused, never replaced"},
-		{"bad-deep-payload", "event_payload", errTooDeep, "100 levels inside the payload"},
+		{"bad-deep-payload", "event_payload", field.ErrTooDeep, "100 levels inside the payload"},
 		{"bad-deeper-than-json", "", nil, "deeper than encoding/json reads, and than repair allows"},
-		{"bad-payload-string", "event_payload", errNotObject, "a payload that is a word"},
-		{"bad-payload-inner-array", "event_payload.payload", errNotObject, "the inner payload is an array"},
+		{"bad-payload-string", "event_payload", field.ErrNotObject, "a payload that is a word"},
+		{"bad-payload-inner-array", "event_payload.payload", field.ErrNotObject, "the inner payload is an array"},
 		{"bad-digits-object", "event_payload.payload.digits", errNotString, "an object where digits belong: the path is named"},
-		{"bad-machine-detected", "machine_detected", errNotBool, `"yes" is not a boolean`},
+		{"bad-machine-detected", "machine_detected", field.ErrNotBool, `"yes" is not a boolean`},
 		{"bad-from-bool", "from", errNotString, "a boolean where a number belongs"},
 		{"bad-duplicate-uuid", "uuid", field.ErrRepeated, "two different uuids: refused, not the last one silently"},
 		{"bad-aliases-disagree", "event_payload.in_call_event", nil, "type and the legacy in_call_event disagree"},
@@ -364,7 +364,7 @@ func TestDecodeHostile(t *testing.T) {
 		{"65 levels", `{"uuid":"u","event_type":"x","event_time":"2026-03-10T09:15:03Z","z":` + strings.Repeat("[", 64) + strings.Repeat("]", 64) + `}`,
 			func(ev Event, err error) string {
 				var de *telhook.DecodeError
-				if ev != nil || !errors.As(err, &de) || de.Field != "z" || !errors.Is(err, errTooDeep) {
+				if ev != nil || !errors.As(err, &de) || de.Field != "z" || !errors.Is(err, field.ErrTooDeep) {
 					return fmt.Sprintf("got %T, %v", ev, err)
 				}
 				return ""
