@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -383,30 +382,6 @@ func tooLarge(limit int64) error {
 func ReadBody(r *http.Request, provider string) ([]byte, error) {
 	var buf bytes.Buffer
 	return readBody(nil, r, config.DefaultMaxBodyBytes, &buf, provider)
-}
-
-// Key joins the parts of a de-duplication key so that no two lists of
-// parts give the same key: each part is written with its length first
-// ("3:sms14:s70df59…"), so no separator inside a value can be mistaken for
-// one between values.
-func Key(parts ...string) string {
-	n := 0
-	for _, p := range parts {
-		n += len(p) + 4
-	}
-	b := make([]byte, 0, n)
-	for _, p := range parts {
-		b = strconv.AppendInt(b, int64(len(p)), 10)
-		b = append(b, ':')
-		b = append(b, p...)
-	}
-	return string(b)
-}
-
-// Instant writes t as the instant it is, whatever zone it was sent in, for
-// use in a Key.
-func Instant(t time.Time) string {
-	return strconv.FormatInt(t.Unix(), 10) + "." + strconv.Itoa(t.Nanosecond())
 }
 
 // claimer makes any Deduplicator a Claimer. One that is not keeps the

@@ -13,8 +13,8 @@ import (
 
 // Digest builds a webhook's de-duplication key from everything a resend of
 // it repeats, in one buffer: every part is written with its length first
-// (as Key does), so that no text can move from one part to another and
-// give the same key, and the whole is hashed with SHA-256. The key is the
+// ("3:sms14:s70df59…"), so that no text can move from one part to another
+// and give the same key, and the whole is hashed with SHA-256. The key is the
 // kind, the id (cut to 64 bytes, for logs) and the first 128 bits of the
 // hash: short however long the webhook, and it takes no message text or
 // secret into logs or a shared store. A caller writes a count before a
@@ -38,11 +38,16 @@ func NewDigest(kind, id string) *Digest {
 // Str adds text parts.
 func (d *Digest) Str(parts ...string) *Digest {
 	for _, p := range parts {
-		d.b = strconv.AppendInt(d.b, int64(len(p)), 10)
-		d.b = append(d.b, ':')
-		d.b = append(d.b, p...)
+		d.b = appendPart(d.b, p)
 	}
 	return d
+}
+
+// appendPart writes p with its length first.
+func appendPart(b []byte, p string) []byte {
+	b = strconv.AppendInt(b, int64(len(p)), 10)
+	b = append(b, ':')
+	return append(b, p...)
 }
 
 // Int adds integers (counts, durations).
@@ -99,12 +104,7 @@ func (d *Digest) Key() string {
 	if len(id) > 64 {
 		id = strings.ToValidUTF8(id[:64], "")
 	}
-	b := d.b[:0]
-	for _, p := range [...]string{d.kind, id} {
-		b = strconv.AppendInt(b, int64(len(p)), 10)
-		b = append(b, ':')
-		b = append(b, p...)
-	}
+	b := appendPart(appendPart(d.b[:0], d.kind), id)
 	b = append(b, "32:"...)
 	b = hex.AppendEncode(b, sum[:16])
 	key := string(b)
