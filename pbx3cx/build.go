@@ -137,8 +137,6 @@ func preAnswerSegment(evs []Event) int {
 	return -1
 }
 
-// buildCall rebuilds a call from its events. The result depends only on
-
 // buildCall rebuilds the call id from its distinct events, without
 // Aliases, FirstSeen, LastSeen and Complete (see BuildCall).
 func buildCall(id string, evs []Event) (Call, callInfo) {

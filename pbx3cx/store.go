@@ -114,11 +114,12 @@ type CallStore interface {
 	// not remembered as emitted.
 	Merge(ctx context.Context, parent, orphan CallRef, now time.Time, lim StoreLimits) (MergeResult, error)
 
-	// Candidates returns, at their current versions, at least every open,
-	// unclaimed call that has a ringing or dialing event, an event whose
-	// CallerID is callerID, and an event whose User is user: the calls
-	// that could adopt an orphan. It may return more (the Tracker checks
-	// each). The Tracker asks only for callerIDs made of digits.
+	// Candidates returns, each at the version it read, at least every call
+	// open and unclaimed throughout that has a ringing or dialing event, an
+	// event whose CallerID is callerID, and an event whose User is user:
+	// the calls that could adopt an orphan. It may return more (the
+	// Tracker checks each). The Tracker asks only for callerIDs made of
+	// digits.
 	Candidates(ctx context.Context, callerID, user string) ([]CallRef, error)
 
 	// Usage returns the number of open calls and the EventSize of their

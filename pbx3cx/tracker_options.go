@@ -76,7 +76,8 @@ func WithExpectRecordings(expect bool) TrackerOption {
 
 // WithCallStore keeps the Tracker's open calls in s instead of a
 // MemoryCallStore of its own. Trackers that share s share their calls:
-// give them all the same options (see Tracker, "Many instances"). A nil s
+// give them all the same options (see Tracker, "Many instances"). Run then
+// ends without Flush, leaving the open calls in s for the others. A nil s
 // keeps the default.
 func WithCallStore(s CallStore) TrackerOption {
 	return TrackerOption{func(t *Tracker) {

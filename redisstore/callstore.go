@@ -18,7 +18,8 @@ import (
 // each Tracker with pbx3cx.WithCallStore. Make one with NewCallStore; it
 // is safe for concurrent use.
 //
-// Every method is one Lua script, one round trip, atomic on the server:
+// Every method that changes the store is one Lua script, one round trip,
+// atomic on the server:
 // Append checks the call's claim and the ids of emitted calls (late),
 // looks for an equal event (duplicate), applies the per-call budgets and
 // the totals (claiming the oldest calls to make room), keeps the event

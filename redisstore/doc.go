@@ -26,9 +26,10 @@
 // Claim is one Lua script (SET NX, then GET of what stopped it), so two
 // instances claiming one key at once get exactly one Claimed between them.
 // Release is one Lua script too, a compare-and-set on the claim's token
-// (the Deduplicator's random id and a counter, unique to the claim): handled, it sets "done" for the rest of the window
-// (WithTTL, 24 hours, counted from the claim); not handled, it deletes the
-// key, so the provider's retry is handled. A claim is a lease (WithLease,
+// (the Deduplicator's random id and a counter, unique to the claim):
+// handled, it sets "done" for the rest of the window (WithTTL, 24 hours,
+// counted from the claim); not handled, it deletes the key, so the
+// provider's retry is handled. A claim is a lease (WithLease,
 // 5 minutes): the key of an instance that died while holding it is freed
 // when the lease ends, and a release that comes after its lease lapsed
 // never touches the claim that took the key since. Seen is a single
@@ -40,12 +41,13 @@
 // that the Trackers of every instance share the open calls: each rebuilds
 // a call from all of its events, whichever instance received them, and
 // each call is emitted once per claim (a lease), at least once overall;
-// consumers de-duplicate on Call.ID. Every method is one Lua script (Due
-// and Candidates one per 500 calls), and every key is prefix +
-// "{tracker}:" + a name, under one hash tag, so that the scripts run on
-// a Cluster. The store's clock is Redis' (TIME): the times the Tracker
-// passes are ignored, so the clocks of the instances do not matter. An error is wrapped, "redisstore: append: …"; the Tracker
-// counts it in TrackerStats.StoreErrors.
+// consumers de-duplicate on Call.ID. Every method that changes the store
+// is one Lua script (Due and Candidates run one per 500 calls, Usage is
+// one HMGET), and every key is prefix + "{tracker}:" + a name, under one
+// hash tag, so that the scripts run on a Cluster. The store's clock is
+// Redis' (TIME): the times the Tracker passes are ignored, so the clocks
+// of the instances do not matter. An error is wrapped, "redisstore:
+// append: …"; the Tracker counts it in TrackerStats.StoreErrors.
 //
 // No script walks every open call: Redis runs one script at a time, and
 // one that walked all of 10,000 open calls, all due, held every client of
@@ -100,7 +102,7 @@
 // Build the client with ContextTimeoutEnabled: true. Without it go-redis
 // ignores context deadlines on the socket and waits out its ReadTimeout
 // (5 seconds by default) on a hung server, for every call; NewDeduplicator
-// logs a warning for such a client.
+// and NewCallStore log a warning for such a client.
 //
 // Measured on a loopback Redis 7.0 (TestFailureTiming, with
 // TELHOOK_REDIS_ADDR set: go test -run TestFailureTiming -v), a Claim with
