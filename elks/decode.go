@@ -67,7 +67,7 @@ func decode(fields []field.Field) (Event, error) {
 	r := field.NewReader(provider, fields)
 	switch {
 	case hasImages(fields) || (r.Has("message") && strings.HasPrefix(first(fields, "id"), "m")):
-		return decodeMMS(r, fields)
+		return decodeMMS(r)
 	case r.Has("message"):
 		return decodeSMS(r)
 	case r.Has("status"):
@@ -121,9 +121,9 @@ func smsID(r *field.Reader) string {
 	return id
 }
 
-func decodeMMS(r *field.Reader, fields []field.Field) (Event, error) {
+func decodeMMS(r *field.Reader) (Event, error) {
 	ev := &MMS{ID: r.Text("id"), From: r.Phone("from"), To: r.Phone("to"), Message: r.Text("message"),
-		Direction: r.Text("direction"), Created: r.Time("created", time.UTC), Images: images(r, fields)}
+		Direction: r.Text("direction"), Created: r.Time("created", time.UTC), Images: images(r)}
 	r.Require("id", ev.ID, "from", ev.From, "to", ev.To)
 	ev.Extra = r.Extra()
 	return done(ev, r)
@@ -150,7 +150,7 @@ func callID(r *field.Reader) string {
 
 func decodeCallEvent(r *field.Reader) (Event, error) {
 	ev := &CallEvent{From: r.Phone("from"), To: r.Phone("to"), Direction: r.Text("direction"),
-		Result: strings.TrimSpace(r.Text("result")), WAV: r.Text("wav"), Created: r.Time("created", time.UTC)}
+		Result: r.Word("result"), WAV: r.Text("wav"), Created: r.Time("created", time.UTC)}
 	ev.CallID = callID(r)
 	r.Require("callid", ev.CallID)
 	ev.Extra = r.Extra()
@@ -173,7 +173,7 @@ func decodeCallEnd(r *field.Reader) (Event, error) {
 	ev := &CallEnd{Cost: r.Int("cost"), Created: r.Time("created", time.UTC), Duration: r.Seconds("duration"),
 		Start: r.Time("start", time.UTC)}
 	ev.ID, ev.From, ev.To, ev.Direction = r.Text("id"), r.Phone("from"), r.Phone("to"), r.Text("direction")
-	ev.State = strings.TrimSpace(r.Text("state"))
+	ev.State = r.Word("state")
 	actions, legs := r.Text("actions"), r.Text("legs")
 	r.Require("id", ev.ID)
 	if r.Err() != nil {
@@ -182,10 +182,17 @@ func decodeCallEnd(r *field.Reader) (Event, error) {
 	// actions and legs are JSON inside a form field. Text that is not
 	// JSON is kept verbatim in Extra rather than failing the whole call
 	// record: the call is over, and its cost and duration still count.
-	var verbatim []string
+	ev.Extra = r.Extra()
+	keep := func(key, text string) { // in Extra, as sent
+		if ev.Extra == nil {
+			ev.Extra = make(map[string]string, 2)
+		}
+		ev.Extra[key] = text
+	}
 	if actions != "" {
 		if err := json.Unmarshal([]byte(actions), &ev.Actions); err != nil {
-			ev.Actions, verbatim = nil, append(verbatim, "actions")
+			ev.Actions = nil
+			keep("actions", actions)
 		}
 		for _, a := range ev.Actions {
 			restorePlus(a)
@@ -194,25 +201,18 @@ func decodeCallEnd(r *field.Reader) (Event, error) {
 	if legs != "" {
 		var wl []wireLeg
 		if err := json.Unmarshal([]byte(legs), &wl); err != nil {
-			verbatim = append(verbatim, "legs")
+			keep("legs", legs)
 		} else {
 			for _, l := range wl {
 				ev.Legs = append(ev.Legs, Leg{From: tolerant.Phone(l.From), To: tolerant.Phone(l.To), State: l.State, Duration: time.Duration(l.Duration)})
 			}
 		}
 	}
-	ev.Extra = r.Extra()
-	for _, k := range verbatim {
-		if ev.Extra == nil {
-			ev.Extra = make(map[string]string, len(verbatim))
-		}
-		ev.Extra[k] = first(r.Fields(), k)
-	}
 	return ev, nil
 }
 
 // done returns ev, or no event and the reader's error.
-func done[E Event](ev E, r *field.Reader) (Event, error) {
+func done(ev Event, r *field.Reader) (Event, error) {
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
@@ -267,13 +267,13 @@ func imageIndex(k string) (int, bool) {
 
 // images returns the non-empty image URLs in numeric order of their keys,
 // marking them read (empty ones stay in Extra).
-func images(r *field.Reader, fields []field.Field) []string {
+func images(r *field.Reader) []string {
 	type img struct {
 		n        int
 		key, url string
 	}
 	var found []img
-	for _, f := range fields {
+	for _, f := range r.Fields() {
 		if n, ok := imageIndex(f.Key); ok && f.Value != "" {
 			found = append(found, img{n, f.Key, f.Value})
 			r.Use(f.Key)
