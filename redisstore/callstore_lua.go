@@ -1,6 +1,8 @@
 package redisstore
 
 import (
+	"fmt"
+
 	"github.com/redis/go-redis/v9"
 	"github.com/telhook/telhook/pbx3cx"
 )
@@ -156,8 +158,12 @@ local function openUnclaimed()
 end
 `
 
-// The outcomes callAppendScript returns, as pbx3cx.AppendOutcome.
-var callAppendScript = redis.NewScript(luaPrelude + `
+// luaOutcomes names the pbx3cx.AppendOutcome values callAppendScript
+// returns, so that the script and the Go constants cannot disagree.
+var luaOutcomes = fmt.Sprintf("local KEPT, DUPLICATE, LATE, OVERFLOW, OVERBUDGET, TOOLARGE = %d, %d, %d, %d, %d, %d\n",
+	pbx3cx.AppendKept, pbx3cx.AppendDuplicate, pbx3cx.AppendLate, pbx3cx.AppendOverflow, pbx3cx.AppendOverBudget, pbx3cx.AppendTooLarge)
+
+var callAppendScript = redis.NewScript(luaPrelude + luaOutcomes + `
 -- ARGV: 2 call id, 3 encoded event, 4 its size, 5 settle, 6 quiet, 7 lease
 -- (µs), 8 MaxOpenCalls, 9 MaxCallEvents, 10 MaxCallBytes, 11 MaxBytes.
 -- Returns {outcome, claims...}, each claim 4 items (see claim).
@@ -185,32 +191,32 @@ local function makeRoom(keep)
 end
 local st = redis.call('HMGET', h, 'tok', 'n', 'b')
 if st[1] then
-	if st[1] ~= '' then return {3} end
-	if redis.call('ZSCORE', ek(id), m) then return {2} end
+	if st[1] ~= '' then return {LATE} end
+	if redis.call('ZSCORE', ek(id), m) then return {DUPLICATE} end
 	if tonumber(st[2]) >= maxEv then
 		redis.call('HINCRBY', h, 'ov', 1)
 		touch(id, now, settle)
-		return {4}
+		return {OVERFLOW}
 	end
 	if tonumber(st[3]) + size > maxCall then
 		redis.call('HINCRBY', h, 'ov', 1)
 		touch(id, now, settle)
-		return {5}
+		return {OVERBUDGET}
 	end
 	makeRoom(id)
 	redis.call('ZADD', ek(id), st[2], m)
 	took(id, m)
 	touch(id, now, settle)
-	table.insert(out, 1, 1)
+	table.insert(out, 1, KEPT)
 	return out
 end
 local gk = goneKey(id)
 local u = redis.call('ZSCORE', K_GONE, gk)
 if u then
-	if now < tonumber(u) then return {3} end
+	if now < tonumber(u) then return {LATE} end
 	redis.call('ZREM', K_GONE, gk)
 end
-if size > maxCall then return {6} end
+if size > maxCall then return {TOOLARGE} end
 while openUnclaimed() >= maxOpen do
 	local r = redis.call('ZRANGE', K_ORDER, 0, 0)
 	if #r == 0 then break end
@@ -223,7 +229,7 @@ redis.call('ZADD', ek(id), 0, m)
 redis.call('ZADD', K_ORDER, s(now), id)
 took(id, m)
 touch(id, now, settle)
-table.insert(out, 1, 1)
+table.insert(out, 1, KEPT)
 return out
 `)
 
