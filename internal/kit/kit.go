@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -36,6 +37,8 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"github.com/gorilla/schema"
+
+	"github.com/telhook/telhook/internal/query"
 )
 
 // Rules are validator/v10 tags for the fields of one event type, by Go
@@ -254,26 +257,9 @@ func SetQueryToken(r *http.Request, param, token string, first bool) *http.Reque
 // QueryKey reports whether k can be a key of a query string that is read
 // loosely (letters, digits, '_', '-' and '.'), as the 3CX legacy scheme
 // and Mobtexting's composed GETs are: a key with other bytes would be read
-// as part of the value before it.
-func QueryKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
+// as part of the value before it. It is the decoders' own rule,
+// query.IsKey.
+func QueryKey(k string) bool { return query.IsKey(k) }
 
 // SortedKeys returns the keys of m in order.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func SortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -94,7 +94,7 @@ func split(raw string, known func(key string) bool, spans []span) (s string, _ [
 	for piece := range strings.SplitSeq(s, "&") {
 		end := at + len(piece)
 		k, v, hasEq := strings.Cut(piece, "=")
-		starts := hasEq && isKey(k)
+		starts := hasEq && IsKey(k)
 		if starts && len(spans) > 0 && scheme && question { // after a URL with a query
 			starts = known != nil && known(strings.ToLower(k))
 		}
@@ -210,8 +210,10 @@ func Fields(provider, raw string, known func(key string) bool, dst []field.Field
 	return dst, nil
 }
 
-// isKey reports whether k can be a key: letters, digits, '_', '-', '.'.
-func isKey(k string) bool {
+// IsKey reports whether k can start a pair: letters, digits, '_', '-',
+// '.'. A piece whose key has other bytes is read as part of the value
+// before it.
+func IsKey(k string) bool {
 	if k == "" {
 		return false
 	}

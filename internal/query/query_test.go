@@ -118,7 +118,7 @@ func parseReference(raw string, known func(key string) bool) ([]Pair, error) {
 	var pairs []rawPair
 	for piece := range strings.SplitSeq(raw, "&") {
 		k, v, hasEq := strings.Cut(piece, "=")
-		starts := hasEq && isKey(k)
+		starts := hasEq && IsKey(k)
 		if starts && len(pairs) > 0 && isURLWithQuery(pairs[len(pairs)-1].value) {
 			starts = known != nil && known(strings.ToLower(k))
 		}
