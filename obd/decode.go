@@ -417,10 +417,9 @@ func (d *Decoder) decode(fields []field.Field) (Event, error) {
 		return nil, field.Error(provider, f.Status, "", errNoFields)
 	}
 	r := field.NewReader(provider, fields)
-	if !r.Has("challenge") || !r.Has("validation_key") {
-		if !d.isReport(r, &f) {
-			return &Unknown{Fields: r.Extra()}, fmt.Errorf("obd: neither a report nor a challenge: %w", telhook.ErrUnknownEvent)
-		}
+	challenge := r.Has("challenge") && r.Has("validation_key")
+	if !challenge && !d.isReport(r, &f) {
+		return &Unknown{Fields: r.Extra()}, fmt.Errorf("obd: neither a report nor a challenge: %w", telhook.ErrUnknownEvent)
 	}
 	bad := -1 // the smallest key whose value holds template text
 	for i, x := range fields {
@@ -431,7 +430,7 @@ func (d *Decoder) decode(fields []field.Field) (Event, error) {
 	if bad >= 0 {
 		return nil, field.Error(provider, fields[bad].Key, fields[bad].Value, errTemplate)
 	}
-	if r.Has("challenge") && r.Has("validation_key") {
+	if challenge {
 		return &Challenge{ValidationKey: r.Text("validation_key"), Challenge: r.Text("challenge"), Token: r.Text("token")}, nil
 	}
 	loc := d.Location

@@ -1,7 +1,6 @@
 package obd
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 
@@ -17,24 +16,19 @@ var validate = validator.New()
 // webhook's one value would fill both). Empty entries are Mobtexting's
 // names, which are fine.
 func (f Fields) check() error {
-	k := f.keys()
-	names := k.names()
-	v := reflect.ValueOf(k)
+	v := reflect.ValueOf(f.keys())
 	for i := range v.NumField() {
 		if err := validate.Var(v.Field(i).String(), "excludesall=&=?#"); err != nil {
 			return fmt.Errorf("obd.WithFields: %s: key %q holds one of & = ? #", v.Type().Field(i).Name, v.Field(i).String())
 		}
 	}
-	if err := validate.Var(names[:], "unique"); err != nil {
-		seen := map[string]string{}
-		for i := range v.NumField() {
-			key, name := v.Field(i).String(), v.Type().Field(i).Name
-			if other, dup := seen[key]; dup {
-				return fmt.Errorf("obd.WithFields: %s and %s both map to the key %q", other, name, key)
-			}
-			seen[key] = name
+	seen := make(map[string]string, v.NumField())
+	for i := range v.NumField() {
+		key, name := v.Field(i).String(), v.Type().Field(i).Name
+		if other, dup := seen[key]; dup {
+			return fmt.Errorf("obd.WithFields: %s and %s both map to the key %q", other, name, key)
 		}
-		return errors.New("obd.WithFields: two fields map to one key")
+		seen[key] = name
 	}
 	return nil
 }
