@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,9 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/field"
 	"github.com/telhook/telhook/internal/testfix"
 	"github.com/telhook/telhook/internal/tolerant"
-	"github.com/telhook/telhook/internal/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/obd/decoded")
@@ -243,7 +242,7 @@ func multipartRequest(parts ...[2]string) *http.Request {
 // TestMultipartFieldNameInvalidUTF8 is issue 10 item 4: a multipart part
 // whose name is not UTF-8, raw or as RFC 2231 encodes it, became an Extra
 // key (or an Unknown field) that reached the callback. Names and values of
-// every front-end are now checked in one place, DecodeValues.
+// every front-end are now checked in one place, whatever carried them.
 func TestMultipartFieldNameInvalidUTF8(t *testing.T) {
 	status := [2]string{`form-data; name="status"`, "ANSWER"}
 	tests := []struct {
@@ -278,7 +277,7 @@ func TestMultipartFieldNameInvalidUTF8(t *testing.T) {
 				return
 			}
 			var de *telhook.DecodeError
-			if ev != nil || !errors.As(err, &de) || !errors.Is(err, wire.ErrUTF8) {
+			if ev != nil || !errors.As(err, &de) || !errors.Is(err, field.ErrUTF8) {
 				t.Fatalf("got %+v, %v; want a DecodeError matching ErrUTF8 (%s)", ev, err, tt.reason)
 			}
 			if diff := cmp.Diff([2]string{"obd", tt.field}, [2]string{de.Provider, de.Field}); diff != "" {
@@ -304,7 +303,7 @@ func TestDecodeValuesInvalidUTF8(t *testing.T) {
 	for _, tt := range tests {
 		ev, err := std.DecodeValues(tt.values)
 		var de *telhook.DecodeError
-		if ev != nil || !errors.As(err, &de) || !errors.Is(err, wire.ErrUTF8) || de.Field != tt.field {
+		if ev != nil || !errors.As(err, &de) || !errors.Is(err, field.ErrUTF8) || de.Field != tt.field {
 			t.Errorf("DecodeValues(%q) = %v, %v; want a DecodeError for %q matching ErrUTF8 (%s)", tt.values, ev, err, tt.field, tt.reason)
 		}
 	}
@@ -470,19 +469,10 @@ func checkResult(t *testing.T, ev Event, err error) {
 	}
 }
 
-// benchBody reads testdata/obd/<name>.json for a benchmark.
-func benchBody(b *testing.B, name string) []byte {
-	body, err := os.ReadFile(filepath.Join(testfix.Dir("obd"), name+".json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return body
-}
-
 // BenchmarkDecode is the strict path: the Click2Call report, valid JSON
 // with every field of a Report.
 func BenchmarkDecode(b *testing.B) {
-	body := benchBody(b, "c2c")
+	body := testfix.Read(b, "obd", "c2c", ".json")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Decode(body); err != nil {
@@ -496,7 +486,7 @@ func BenchmarkDecode(b *testing.B) {
 // fields, and the same conversions of its times and numbers, but no
 // repair, no checks and no Extra.
 func BenchmarkDecodeBaseline(b *testing.B) {
-	body := benchBody(b, "c2c")
+	body := testfix.Read(b, "obd", "c2c", ".json")
 	b.ReportAllocs()
 	for b.Loop() {
 		var v struct {
@@ -533,7 +523,7 @@ func BenchmarkDecodeBaseline(b *testing.B) {
 // BenchmarkDecodeRepair is the excerpt as Mobtexting publishes it, bare
 // masked numbers and a trailing comma: the repair path.
 func BenchmarkDecodeRepair(b *testing.B) {
-	body := benchBody(b, "spec-obd")
+	body := testfix.Read(b, "obd", "spec-obd", ".json")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Decode(body); err != nil {
