@@ -121,15 +121,19 @@ func NewMux(fn func(context.Context, Event) error, opts ...MuxOption) http.Handl
 			o.apply(c)
 		}
 	}
+	n := c.normalizer
+	// deliver normalizes a provider's event and hands it to fn.
+	deliver := func(ctx context.Context, src any) error {
+		ev, err := n.Normalize(src)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, ev)
+	}
 	if c.tracking != nil {
 		log := config.Build(c.options(PBX3CX)).Logger
-		n := c.normalizer
 		c.tracker = pbx3cx.NewTracker(func(call pbx3cx.Call) {
-			ev, err := n.Normalize(call)
-			if err == nil {
-				err = fn(context.Background(), ev)
-			}
-			if err != nil {
+			if err := deliver(context.Background(), call); err != nil {
 				log.Error("telhook: a tracked 3CX call could not be handed on", "call", call.ID, "error", err)
 			}
 		}, c.tracking.opts...)
@@ -137,8 +141,8 @@ func NewMux(fn func(context.Context, Event) error, opts ...MuxOption) http.Handl
 			c.tracking.start(c.tracker)
 		}
 	}
-	hs := c.handlers(fn)
-	compose := c.obdCompose(fn)
+	hs := c.handlers(deliver)
+	compose := c.obdCompose(deliver)
 	mux := http.NewServeMux()
 	mux.Handle("/elks", hs[Elks])
 	mux.Handle("/elks/", hs[Elks])
@@ -187,16 +191,9 @@ func (c *muxConfig) options(p Provider) []telhook.Option {
 	return append(o, config.Public[telhook.Option](config.New(func(c *config.Config) { c.Mounted = true })))
 }
 
-// handlers builds one handler per provider.
-func (c *muxConfig) handlers(fn func(context.Context, Event) error) map[Provider]*core.Handler {
-	n := c.normalizer
-	deliver := func(ctx context.Context, src any) error {
-		ev, err := n.Normalize(src)
-		if err != nil {
-			return err
-		}
-		return fn(ctx, ev)
-	}
+// handlers builds one handler per provider, each handing its events to
+// deliver.
+func (c *muxConfig) handlers(deliver func(context.Context, any) error) map[Provider]*core.Handler {
 	return map[Provider]*core.Handler{
 		Elks: coreOf(elks.NewHandler(elks.Callbacks{
 			OnSMS:            func(ctx context.Context, e *elks.SMS) (elks.Reply, error) { return elks.Reply{}, deliver(ctx, e) },
@@ -238,15 +235,8 @@ func coreOf(h http.Handler) *core.Handler { return h.(*core.Handler) }
 
 // obdCompose serves composed Mobtexting webhooks: Mobtexting's key names
 // unless the OBD options set obd.WithFields (which, coming later, wins).
-func (c *muxConfig) obdCompose(fn func(context.Context, Event) error) *core.Handler {
-	n := c.normalizer
+func (c *muxConfig) obdCompose(deliver func(context.Context, any) error) *core.Handler {
 	return coreOf(obd.NewHandler(obd.Callbacks{
-		OnReport: func(ctx context.Context, r *obd.Report) error {
-			ev, err := n.Normalize(r)
-			if err != nil {
-				return err
-			}
-			return fn(ctx, ev)
-		},
+		OnReport: func(ctx context.Context, r *obd.Report) error { return deliver(ctx, r) },
 	}, append([]telhook.Option{obd.WithFields(obd.Fields{})}, c.options(OBD)...)...))
 }
