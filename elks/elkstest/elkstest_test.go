@@ -17,7 +17,7 @@ import (
 	"github.com/telhook/telhook/internal/testfix"
 )
 
-const fixtures = "../../testdata/elks"
+var fixtures = testfix.Dir("elks")
 
 // TestRoundTrip: elks.Parse of NewRequest(ev) is ev, for generated events
 // of every kind, canonical as the package documentation describes.

@@ -16,7 +16,7 @@ import (
 	"github.com/telhook/telhook/obd/obdtest"
 )
 
-const fixtures = "../../testdata/obd"
+var fixtures = testfix.Dir("obd")
 
 // TestRoundTrip: obd.Parse of NewRequest(ev) is ev, for generated events
 // of both kinds, canonical as the package documentation describes.

@@ -15,7 +15,7 @@ import (
 	"github.com/telhook/telhook/oncall/oncalltest"
 )
 
-const fixtures = "../../testdata/oncall"
+var fixtures = testfix.Dir("oncall")
 
 // TestRoundTrip: oncall.Parse of NewRequest(ev) is ev, for generated
 // events of both kinds and every payload schema, canonical as the package
