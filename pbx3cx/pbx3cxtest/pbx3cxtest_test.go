@@ -1,12 +1,11 @@
 package pbx3cxtest_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,31 +24,19 @@ const fixtures = "../../testdata/pbx3cx"
 // from, for generated events of every type, in both event dialects.
 func TestRoundTrip(t *testing.T) {
 	tests := []struct {
-		name    string
-		reason  string
-		build   func(*pbx3cx.Event) *http.Request
-		gen     func(*gen) *pbx3cx.Event
-		unknown bool // Parse reports telhook.ErrUnknownEvent
+		name   string
+		reason string
+		kit    testfix.Kit[*pbx3cx.Event]
+		gen    func(*gen) *pbx3cx.Event
 	}{
-		{"json", "K2M's JSON: every type, recordings, end events with and without a talk time, Extra", pbx3cxtest.NewRequest, func(g *gen) *pbx3cx.Event { return g.event() }, false},
-		{"json unknown type", "a type pbx3cx does not know comes back whole, with ErrUnknownEvent", pbx3cxtest.NewRequest, func(g *gen) *pbx3cx.Event { return g.unknown() }, true},
-		{"legacy", "the GET scheme: the talk time in the title, hangupincoming for a start", pbx3cxtest.NewLegacyRequest, func(g *gen) *pbx3cx.Event { return g.legacy() }, false},
+		{"json", "K2M's JSON: every type, recordings, end events with and without a talk time, Extra", jsonKit, (*gen).event},
+		{"json unknown type", "a type pbx3cx does not know comes back whole, with ErrUnknownEvent", unknownKit, (*gen).unknown},
+		{"legacy", "the GET scheme: the talk time in the title, hangupincoming for a start", legacyKit, (*gen).legacy},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := &gen{testfix.NewGen(uint64(i), 3, runes)}
-			for n := range 300 {
-				ev := tt.gen(g)
-				req := tt.build(ev)
-				body := testfix.Peek(t, req)
-				got, err := pbx3cx.Parse(req)
-				if tt.unknown != errors.Is(err, telhook.ErrUnknownEvent) || (err != nil && !tt.unknown) {
-					t.Fatalf("event %d (%s): Parse: %v\nevent: %#v\nrequest: %s %s", n, tt.reason, err, ev, req.URL, body)
-				}
-				if diff := cmp.Diff(ev, got); diff != "" {
-					t.Fatalf("event %d (%s): differs (-sent +parsed):\n%s\nrequest: %s %s", n, tt.reason, diff, req.URL, body)
-				}
-			}
+			testfix.CheckGenerated(t, tt.kit, tt.reason, 300, func() *pbx3cx.Event { return tt.gen(g) })
 		})
 	}
 }
@@ -148,94 +135,75 @@ func TestRequest(t *testing.T) {
 // to; is a new value each call; and round-trips in both event dialects
 // where the dialect can carry it.
 func TestSamples(t *testing.T) {
-	tests := []struct {
-		fixture string
-		reason  string
-		sample  func() []*pbx3cx.Event
-	}{
-		{"k2m-ringing-queue.txt", "a queue rings", func() []*pbx3cx.Event { return []*pbx3cx.Event{pbx3cxtest.Ringing()} }},
-		{"k2m-end-transfer.txt", "an end by transfer", func() []*pbx3cx.Event { return []*pbx3cx.Event{pbx3cxtest.Ended()} }},
-		{"k2m-recording.txt", "a recording", func() []*pbx3cx.Event { return []*pbx3cx.Event{pbx3cxtest.Recording()} }},
-		{"flows/02-attended-transfer.txt", "one call, line by line", pbx3cxtest.AttendedTransfer},
+	ringing := testfix.Sample[*pbx3cx.Event]{Fixture: "k2m-ringing-queue.txt", Reason: "a queue rings", Make: pbx3cxtest.Ringing}
+	t.Run("json", func(t *testing.T) {
+		testfix.CheckSamples(t, jsonKit, fixtures, []testfix.Sample[*pbx3cx.Event]{
+			ringing,
+			{Fixture: "k2m-end-transfer.txt", Reason: "an end by transfer", Make: pbx3cxtest.Ended},
+			{Fixture: "k2m-recording.txt", Reason: "a recording", Make: pbx3cxtest.Recording},
+		})
+	})
+	t.Run("legacy", func(t *testing.T) {
+		testfix.CheckSamples(t, legacyKit, fixtures, []testfix.Sample[*pbx3cx.Event]{ringing})
+	})
+}
+
+// TestAttendedTransfer: the sample is its flow's events, line by line, new
+// values each call, and round-trips in both event dialects where the
+// dialect can carry the event.
+func TestAttendedTransfer(t *testing.T) {
+	const reason = "one call, line by line"
+	var want []*pbx3cx.Event
+	for i, line := range strings.Split(strings.TrimSpace(string(testfix.Read(t, "pbx3cx", "flows/02-attended-transfer", ".txt"))), "\n") {
+		ev, err := pbx3cx.Decode([]byte(line))
+		if err != nil {
+			t.Fatalf("line %d: decoding the fixture: %v", i+1, err)
+		}
+		want = append(want, ev)
 	}
-	for _, tt := range tests {
-		t.Run(tt.fixture, func(t *testing.T) {
-			f, err := os.Open(filepath.Join(fixtures, tt.fixture))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			var want []*pbx3cx.Event
-			for sc := bufio.NewScanner(f); sc.Scan(); {
-				ev, err := pbx3cx.Decode(sc.Bytes())
-				if err != nil {
-					t.Fatalf("%s: decoding the fixture: %v", tt.reason, err)
-				}
-				want = append(want, ev)
-			}
-			if diff := cmp.Diff(want, tt.sample()); diff != "" {
-				t.Errorf("%s: sample differs from the fixture (-fixture +sample):\n%s", tt.reason, diff)
-			}
-			if a, b := tt.sample(), tt.sample(); a[0] == b[0] {
-				t.Errorf("%s: two calls return the same pointer", tt.reason)
-			}
-			for i, ev := range tt.sample() {
-				builders := []func(*pbx3cx.Event) *http.Request{pbx3cxtest.NewRequest}
-				if ev.Type != pbx3cx.Recording && !ev.IsEnd() { // an end needs its talk time in a title
-					builders = append(builders, pbx3cxtest.NewLegacyRequest)
-				}
-				for _, build := range builders {
-					got, err := pbx3cx.Parse(build(ev))
-					if err != nil {
-						t.Fatalf("%s: event %d: Parse: %v", tt.reason, i, err)
-					}
-					if diff := cmp.Diff(ev, got); diff != "" {
-						t.Errorf("%s: event %d does not round-trip (-sample +parsed):\n%s", tt.reason, i, diff)
-					}
-				}
-			}
+	if diff := cmp.Diff(want, pbx3cxtest.AttendedTransfer()); diff != "" {
+		t.Errorf("%s: sample differs from the fixture (-fixture +sample):\n%s", reason, diff)
+	}
+	if a, b := pbx3cxtest.AttendedTransfer(), pbx3cxtest.AttendedTransfer(); a[0] == b[0] {
+		t.Errorf("%s: two calls return the same pointer", reason)
+	}
+	for _, tt := range []struct {
+		name    string
+		kit     testfix.Kit[*pbx3cx.Event]
+		carries func(*pbx3cx.Event) bool
+	}{
+		{"json", jsonKit, func(*pbx3cx.Event) bool { return true }},
+		{"legacy", legacyKit, legacyCarries},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			evs := slices.DeleteFunc(pbx3cxtest.AttendedTransfer(), func(ev *pbx3cx.Event) bool { return !tt.carries(ev) })
+			testfix.CheckGenerated(t, tt.kit, reason, len(evs), func() *pbx3cx.Event {
+				ev := evs[0]
+				evs = evs[1:]
+				return ev
+			})
 		})
 	}
 }
 
 // TestFixturesRoundTrip: every event decoded from a fixture, in any
 // dialect, can be sent again as K2M's JSON, and as the legacy scheme when
-// it is no recording, and decodes to itself.
+// it can carry it, and decodes to itself.
 func TestFixturesRoundTrip(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(fixtures, "*.txt"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	sent := 0
-	for _, f := range files {
-		body, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev, err := pbx3cx.Decode(body)
-		if err != nil {
-			continue // refused or unknown
-		}
-		sent++
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			builders := map[string]func(*pbx3cx.Event) *http.Request{"json": pbx3cxtest.NewRequest}
-			if ev.Type != pbx3cx.Recording && len(ev.RecordingURLs) == 0 && (!ev.IsEnd() || ev.Title != "") {
-				builders["legacy"] = pbx3cxtest.NewLegacyRequest
+	t.Run("json", func(t *testing.T) {
+		testfix.CheckFixturesRoundTrip(t, jsonKit, filepath.Join(fixtures, "*.txt"), 15)
+	})
+	t.Run("legacy", func(t *testing.T) {
+		k := legacyKit
+		k.Decode = func(body []byte) (*pbx3cx.Event, error) {
+			ev, err := pbx3cx.Decode(body)
+			if err == nil && !legacyCarries(ev) {
+				err = errors.New("the legacy scheme cannot carry it")
 			}
-			for name, build := range builders {
-				got, err := pbx3cx.Parse(build(ev))
-				if err != nil {
-					t.Fatalf("%s: Parse: %v", name, err)
-				}
-				if diff := cmp.Diff(ev, got); diff != "" {
-					t.Errorf("%s: differs (-fixture +round trip):\n%s", name, diff)
-				}
-			}
-		})
-	}
-	if sent < 15 {
-		t.Errorf("only %d fixtures decode", sent)
-	}
+			return ev, err
+		}
+		testfix.CheckFixturesRoundTrip(t, k, filepath.Join(fixtures, "*.txt"), 10)
+	})
 }
 
 // TestPanics: what the add-on never sends is refused, naming the field.
@@ -405,4 +373,28 @@ func (g *gen) legacy() *pbx3cx.Event {
 		}
 	}
 	return ev
+}
+
+// The kit as the shared checks see it, in each dialect of an event.
+var (
+	jsonKit    = testfix.Kit[*pbx3cx.Event]{Decode: pbx3cx.Decode, Parse: pbx3cx.Parse, NewRequest: pbx3cxtest.NewRequest}
+	legacyKit  = testfix.Kit[*pbx3cx.Event]{Decode: pbx3cx.Decode, Parse: pbx3cx.Parse, NewRequest: pbx3cxtest.NewLegacyRequest}
+	unknownKit = testfix.Kit[*pbx3cx.Event]{Decode: pbx3cx.Decode, Parse: parseUnknown, NewRequest: pbx3cxtest.NewRequest}
+)
+
+// parseUnknown is pbx3cx.Parse of an event of a type pbx3cx does not
+// know: the event comes back whole with an error matching
+// telhook.ErrUnknownEvent, and any other answer is a failure.
+func parseUnknown(r *http.Request) (*pbx3cx.Event, error) {
+	ev, err := pbx3cx.Parse(r)
+	if !errors.Is(err, telhook.ErrUnknownEvent) {
+		return ev, fmt.Errorf("want an error matching telhook.ErrUnknownEvent, got %v", err)
+	}
+	return ev, nil
+}
+
+// legacyCarries reports whether the legacy GET scheme can carry ev: no
+// recording, and an end event's talk time in its title.
+func legacyCarries(ev *pbx3cx.Event) bool {
+	return ev.Type != pbx3cx.Recording && len(ev.RecordingURLs) == 0 && (!ev.IsEnd() || ev.Title != "")
 }
