@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -62,5 +63,25 @@ func TestIVRAndReply(t *testing.T) {
 				t.Errorf("answer %d %q, want %d %q", rec.Code, rec.Body.String(), tt.status, tt.body)
 			}
 		})
+	}
+}
+
+// TestReadmeShowsThisTest: the README quotes this file from callbacks on;
+// a change to either without the other fails here.
+func TestReadmeShowsThisTest(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.ReadFile("readme_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := func(s string) string { _, rest, _ := strings.Cut(s, "\nfunc callbacks()"); return rest }
+	shown := from(string(readme))
+	shown, _, _ = strings.Cut(shown, "```")
+	mine, _, _ := strings.Cut(from(string(self)), "\n// TestReadmeShowsThisTest")
+	if shown == "" || strings.TrimSpace(shown) != strings.TrimSpace(mine) {
+		t.Errorf("README.md's test of the kit differs from elks/elkstest/readme_test.go:\n%s", shown)
 	}
 }
