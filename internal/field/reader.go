@@ -164,16 +164,6 @@ func (r *Reader) Word(key string) string { return strings.TrimSpace(r.Text(key))
 // and so became a space (" 46706861004").
 func (r *Reader) Phone(key string) string { return tolerant.Phone(r.Text(key)) }
 
-// Required returns key's value, refusing it with ErrMissing when it is
-// absent, null or empty.
-func (r *Reader) Required(key string) string {
-	s := r.Text(key)
-	if s == "" {
-		r.Fail(key, "", ErrMissing)
-	}
-	return s
-}
-
 // Int returns key's value as a decimal integer; absent, null or empty is 0.
 func (r *Reader) Int(key string) int {
 	s, ok := r.scalar(key, ErrNotScalar)
@@ -223,10 +213,11 @@ func (r *Reader) Time(key string, loc *time.Location) time.Time {
 var ErrNotBool = errors.New(`not a boolean (true, false, "true", "false")`)
 
 // Flag returns key's value as a boolean: JSON true or false, or the text
-// "true" or "false" in any case; absent, null or empty is false.
+// "true" or "false" in any case, with space around; absent, null, empty
+// or space alone is false.
 func (r *Reader) Flag(key string) bool {
 	s, ok := r.scalar(key, ErrNotBool)
-	if !ok || s == "" {
+	if s = strings.TrimSpace(s); !ok || s == "" {
 		return false
 	}
 	switch {
