@@ -87,8 +87,8 @@ var order = []string{"id", "callid", "from", "to", "direction", "created", "mess
 type smsForm struct {
 	ID        string    `schema:"id"`
 	From      string    `schema:"from"`
-	To        string    `schema:"to"`
-	Message   string    `schema:"message"` // always sent: it makes the webhook a message
+	To        string    `schema:"to,omitempty"` // none in a Conversations reply
+	Message   string    `schema:"message"`      // always sent: it makes the webhook a message
 	Direction string    `schema:"direction,omitempty"`
 	Created   time.Time `schema:"created,omitempty"`
 }

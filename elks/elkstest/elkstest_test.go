@@ -64,6 +64,12 @@ func TestRequest(t *testing.T) {
 				"&image=https%3A%2F%2Fapi.46elks.com%2Fa1%2Fimages%2Fm84af96809ff8989f3668c93aaaedb69c-i0.jpg&image2=https%3A%2F%2Fexample.com%2Ftest2.jpg",
 		},
 		{
+			name:   "conversations reply",
+			reason: "no to: a reply to a Conversations question has none, and none is sent",
+			ev:     &elks.SMS{ID: "s1", From: "+46706861004", Message: "Yes"},
+			body:   "id=s1&from=%2B46706861004&message=Yes",
+		},
+		{
 			name:   "dlr sent",
 			reason: "no delivered time: the key is left out",
 			ev:     &elks.DeliveryReport{ID: "s1", Status: "sent"},
