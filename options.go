@@ -52,17 +52,18 @@ func WithDeduplicator(d Deduplicator) Option {
 
 // WithErrorHandler replaces DefaultErrorHandler, which writes the answer for
 // every request that fails. fn is called with an error matching one of
-// ErrMethodNotAllowed, ErrUnauthorized, ErrTooLarge, ErrInFlight or ErrMalformed, or with
-// the error (or recovered panic) of a callback. It must write the response.
+// ErrMethodNotAllowed, ErrUnauthorized, ErrTooLarge, ErrInFlight or
+// ErrMalformed, or with the error (or recovered panic) of a callback. It
+// must write the response.
 func WithErrorHandler(fn func(http.ResponseWriter, *http.Request, error)) Option {
 	return Option{config.New(func(c *config.Config) { c.ErrorHandler = fn })}
 }
 
 // DefaultErrorHandler answers a failed request the way every provider
 // expects: 405, 401, 413, 503 (with Retry-After) or 400 for the sentinel
-// errors, 500 for anything
-// else (a failed callback) so that the provider retries. A 400 carries a
-// short reason naming provider and field; the others carry no detail.
+// errors, 500 for anything else (a failed callback) so that the provider
+// retries. A 400 carries a short reason naming provider and field; the
+// others carry no detail.
 // Custom error handlers can call it after doing their own work.
 func DefaultErrorHandler(w http.ResponseWriter, r *http.Request, err error) {
 	h := w.Header()

@@ -77,9 +77,10 @@ func Public[P any](o Option) P { return toPublic(o).(P) }
 // New returns an Option that runs f on the Config being built.
 func New(f func(*Config)) Option { return Option{apply: f} }
 
-// Build applies opts, the root package's options, in order to a Config with the defaults filled in for
-// every setting left unset. It does not create a default deduplicator: the
-// handler core does, so that each handler gets its own.
+// Build applies opts, the root package's options, in order to a Config
+// with the defaults filled in for every setting left unset. It does not
+// create a default deduplicator: the handler core does, so that each
+// handler gets its own.
 func Build[P any](opts []P) *Config {
 	c := &Config{}
 	for _, p := range opts {
