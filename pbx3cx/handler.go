@@ -67,7 +67,7 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 // RecordingURLs and Extra included: the add-on sends no event id, and the
 // Tracker too takes two events that differ in any field as two.
 func dedupKey(ev *Event) string {
-	return core.NewDigest("event", ev.ID).Str(ev.Type, ev.CallerID, ev.User, ev.UserType, ev.DID, ev.ID, ev.TransferType,
+	return core.NewDigest("event", ev.ID).Str(ev.Type, ev.CallerID, ev.User, ev.UserType, ev.DID, ev.TransferType,
 		ev.FinishType, ev.Title).Bool(ev.Transfer).Int(int64(ev.Duration), int64(len(ev.RecordingURLs))).
 		Str(ev.RecordingURLs...).Map(ev.Extra).Key()
 }
