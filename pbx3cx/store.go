@@ -162,7 +162,6 @@ type CallRecord struct {
 	Overflow  int      // distinct events counted but not kept (see Append)
 	FirstSeen time.Time
 	LastSeen  time.Time
-	Claimed   bool // claimed for emission, the lease running or not
 }
 
 // Claim is a lease on a call for its emission.

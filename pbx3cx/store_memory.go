@@ -297,7 +297,6 @@ func (m *MemoryCallStore) Read(_ context.Context, id string) (CallRecord, bool, 
 	r := c.CallRecord
 	r.Aliases = slices.Clone(r.Aliases)
 	r.Events = slices.Clip(r.Events) // kept events never change; later ones go beyond
-	r.Claimed = c.token != ""
 	return r, true, nil
 }
 

@@ -251,7 +251,7 @@ func (s *CallStore) Read(ctx context.Context, id string) (pbx3cx.CallRecord, boo
 	}
 	r := reply{op: "read"}
 	l := r.list(v)
-	if len(l) != 7 {
+	if len(l) != 6 {
 		r.fail("%d items", len(l))
 		return pbx3cx.CallRecord{}, false, r.err
 	}
@@ -260,13 +260,12 @@ func (s *CallStore) Read(ctx context.Context, id string) (pbx3cx.CallRecord, boo
 		FirstSeen: r.time(l[1]),
 		LastSeen:  r.time(l[2]),
 		Overflow:  int(r.int(l[3])),
-		Claimed:   r.str(l[4]) != "",
 	}
-	for _, a := range r.list(l[5]) {
+	for _, a := range r.list(l[4]) {
 		rec.Aliases = append(rec.Aliases, r.str(a))
 	}
 	slices.Sort(rec.Aliases)
-	evs := r.list(l[6])
+	evs := r.list(l[5])
 	rec.Events = make([]pbx3cx.Event, 0, len(evs))
 	for _, m := range evs {
 		ev, err := decodeEvent(r.str(m))

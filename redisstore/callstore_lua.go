@@ -270,9 +270,9 @@ return out
 `)
 
 var callReadScript = redis.NewScript(luaPrelude + `
--- ARGV: 2 call id. Returns nil, or {v, fs, ls, ov, tok, {aliases}, {events}}.
+-- ARGV: 2 call id. Returns nil, or {v, fs, ls, ov, {aliases}, {events}}.
 local id = ARGV[2]
-local st = redis.call('HMGET', ck(id), 'v', 'fs', 'ls', 'ov', 'tok')
+local st = redis.call('HMGET', ck(id), 'v', 'fs', 'ls', 'ov')
 if not st[1] then return nil end
 table.insert(st, redis.call('SMEMBERS', ak(id)))
 table.insert(st, redis.call('ZRANGE', ek(id), 0, -1))

@@ -252,9 +252,9 @@ func testAppend(t *testing.T, st *storeTester) {
 			t.Errorf("%s: open %t, events kept (-want +got):\n%s", tt.reason, ok, diff)
 		}
 		if ok && (rec.Overflow != tt.overflow || rec.FirstSeen.After(rec.LastSeen) ||
-			rec.LastSeen.Before(start.Add(-time.Second)) || rec.LastSeen.After(time.Now().Add(time.Second)) || rec.Claimed) {
-			t.Errorf("%s: Overflow %d (want %d), FirstSeen %v, LastSeen %v (appended from %v), Claimed %t",
-				tt.reason, rec.Overflow, tt.overflow, rec.FirstSeen, rec.LastSeen, start, rec.Claimed)
+			rec.LastSeen.Before(start.Add(-time.Second)) || rec.LastSeen.After(time.Now().Add(time.Second))) {
+			t.Errorf("%s: Overflow %d (want %d), FirstSeen %v, LastSeen %v (appended from %v)",
+				tt.reason, rec.Overflow, tt.overflow, rec.FirstSeen, rec.LastSeen, start)
 		}
 		if _, ok := st.read(suffix + "b_1"); ok {
 			t.Errorf("%s: an event over MaxCallBytes opened a call", tt.reason)
@@ -413,8 +413,8 @@ func testClaim(t *testing.T, st *storeTester) {
 		t.Error("Due(all) returned a call claimed under a running lease")
 	}
 	after := st.mustRead("k_1")
-	if !after.Claimed || after.Version != rec.Version || len(after.Events) != 1 {
-		t.Errorf("a claimed call changed, or does not say it is claimed: %+v", after)
+	if after.Version != rec.Version || len(after.Events) != 1 {
+		t.Errorf("a claimed call changed: %+v", after)
 	}
 	if err := st.ack(c, lim); err != nil {
 		t.Fatalf("Ack: %v", err)
@@ -586,8 +586,11 @@ func testEvict(t *testing.T, st *storeTester) {
 	if len(res.Evict) != 1 || res.Evict[0].ID != "e_2" || res.Evict[0].Token == "" {
 		t.Fatalf("a fourth call evicts %+v, want a claim on e_2, the oldest LastSeen", res.Evict)
 	}
-	if rec := st.mustRead("e_2"); !rec.Claimed || rec.Version != res.Evict[0].Version {
-		t.Errorf("the evicted call is not claimed at its version: %+v", rec)
+	if rec := st.mustRead("e_2"); rec.Version != res.Evict[0].Version {
+		t.Errorf("the evicted call moved from the version of its claim: %+v", rec)
+	}
+	if _, ok := st.claim(res.Evict[0].CallRef); ok {
+		t.Error("the evicted call is not claimed: another Claim took it")
 	}
 	if err := st.ack(res.Evict[0], lim); err != nil {
 		t.Fatalf("Ack of the eviction: %v", err)
