@@ -60,9 +60,10 @@ func TestForm(t *testing.T) {
 	}
 }
 
-// TestFormManyFieldsLinear: past 32 fields, repeats are found through a
-// map, so 1000 distinct fields cost no quadratic scan (and are all kept).
-func TestFormManyFieldsLinear(t *testing.T) {
+// TestFormManyFieldsRepeat: past 32 fields, repeats are looked up in a map
+// instead of a scan, and a conflicting repeat of the first key, sent last
+// after 998 distinct fields, is still found.
+func TestFormManyFieldsRepeat(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("ka=1&")
 	for i := range field.MaxFields - 2 {

@@ -274,7 +274,17 @@ func TestJSONLinear(t *testing.T) {
 			}
 			return d
 		}
-		if ratio := float64(best(large)) / float64(best(small)); ratio > 16*4 { // 16 times the size; 4 times that for noise
+		// 16 times the size; 4 times that for noise. A slow machine (the
+		// race detector, other packages' tests on the same cores) can
+		// stretch one measurement; a quadratic cost stretches every one,
+		// so the ratio is measured up to three times.
+		var ratio float64
+		for range 3 {
+			if ratio = float64(best(large)) / float64(best(small)); ratio <= 16*4 {
+				break
+			}
+		}
+		if ratio > 16*4 {
 			t.Errorf("%s: 16 times the body took %.0f times as long, want about 16 (%s)", sh.name, ratio, sh.reason)
 		}
 	}
