@@ -2,11 +2,9 @@ package pbx3cx
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -129,85 +127,6 @@ func sortCalls(calls []Call) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-}
-
-// TestTrackerSharedStoreConcurrent adds flows from many goroutines to two
-// Trackers sharing a store, alternating between them, while both sweep;
-// run it with -race. Every call is emitted once, by one of them.
-func TestTrackerSharedStoreConcurrent(t *testing.T) {
-	const goroutines, perG = 8, 100
-	flows := [][]*Event{
-		trackerFlow(t, "01-queue-answered"), trackerFlow(t, "02-attended-transfer"),
-		trackerFlow(t, "03-blind-transfer"), trackerFlow(t, "09-outbound-answered"),
-		trackerFlow(t, "12-outbound-hangup-while-dialing"),
-	}
-	store := NewMemoryCallStore()
-	var sinks [2]*trackerSink
-	var trs [2]*Tracker
-	for i := range trs {
-		sinks[i] = &trackerSink{}
-		trs[i] = NewTracker(sinks[i].emit, WithSettle(time.Nanosecond), WithLate(sinks[i].lateEvent), WithCallStore(store))
-	}
-	var added sync.WaitGroup
-	total := 0
-	for g := range goroutines {
-		for i := range perG {
-			total += len(flows[(g+i)%len(flows)])
-		}
-		added.Go(func() {
-			for i := range perG {
-				for j, ev := range renamed(flows[(g+i)%len(flows)], fmt.Sprintf("%d.%d/", g, i)) {
-					ev.CallerID = fmt.Sprintf("%d%04d", g+1, i) + ev.CallerID // each call its own caller
-					trs[j%2].Add(ev)
-				}
-			}
-		})
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var sweepers sync.WaitGroup
-	for _, tr := range trs {
-		sweepers.Go(func() {
-			for ctx.Err() == nil {
-				tr.Sweep(time.Now())
-			}
-		})
-	}
-	added.Wait()
-	cancel()
-	sweepers.Wait()
-	if err := memoryStoreErr(store, trs[0].lim); err != nil {
-		t.Fatal(err)
-	}
-	trs[1].Flush()
-
-	seen := map[string]int{}
-	events, late := 0, 0
-	var stats TrackerStats
-	for i, tr := range trs {
-		for _, c := range sinks[i].take() {
-			seen[c.ID]++
-			events += c.Events
-			if !c.Complete {
-				stats.Incomplete++
-			}
-		}
-		late += len(sinks[i].late)
-		s := tr.Stats()
-		stats.Emitted += s.Emitted
-		stats.Adopted += s.Adopted
-	}
-	t.Logf("%d calls emitted, %d late events, %+v and %+v", len(seen), late, trs[0].Stats(), trs[1].Stats())
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("call %s emitted %d times", id, n)
-		}
-	}
-	if got := events + late; got != total {
-		t.Errorf("%d events in calls + %d late = %d, want %d", events, late, got, total)
-	}
-	if n := trs[0].Len(); n != 0 || stats.Emitted != goroutines*perG || stats.Incomplete != 0 || stats.Adopted != int64(3*goroutines*perG/len(flows)) {
-		t.Errorf("want every call emitted once, complete, every orphan adopted: %d open, %+v", n, stats)
-	}
 }
 
 // A Tracker that claims a call and dies before acknowledging its emission

@@ -1030,77 +1030,106 @@ func renamed(evs []*Event, prefix string) []*Event {
 	return out
 }
 
-// TestTrackerConcurrent adds flows from many goroutines while others sweep
-// and read; run it with -race.
+// TestTrackerConcurrent adds flows from many goroutines to one Tracker,
+// or alternating between two Trackers sharing a store, while each sweeps
+// and another goroutine reads; run it with -race. Every call is emitted
+// once, by one of them, complete, every orphan adopted.
 func TestTrackerConcurrent(t *testing.T) {
-	const goroutines, perG = 8, 200
-	flows := [][]*Event{
-		trackerFlow(t, "01-queue-answered"), trackerFlow(t, "02-attended-transfer"),
-		trackerFlow(t, "03-blind-transfer"), trackerFlow(t, "09-outbound-answered"),
-		trackerFlow(t, "12-outbound-hangup-while-dialing"),
+	tests := []struct {
+		trackers, perG int
+	}{
+		{1, 200},
+		{2, 100},
 	}
-	sink := &trackerSink{}
-	tr := NewTracker(sink.emit, WithSettle(time.Nanosecond), WithLate(sink.lateEvent))
-	var added sync.WaitGroup
-	total := 0
-	for g := range goroutines {
-		for i := range perG {
-			total += len(flows[(g+i)%len(flows)])
-		}
-		added.Go(func() {
-			for i := range perG {
-				for _, ev := range renamed(flows[(g+i)%len(flows)], fmt.Sprintf("%d.%d/", g, i)) {
-					// Each call its own caller, as in real traffic: with one
-					// caller and one agent in many simultaneous calls, an
-					// orphan could go to any of them.
-					ev.CallerID = fmt.Sprintf("%d%04d", g+1, i) + ev.CallerID
-					tr.Add(ev)
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("trackers=%d", tt.trackers), func(t *testing.T) {
+			const goroutines = 8
+			flows := [][]*Event{
+				trackerFlow(t, "01-queue-answered"), trackerFlow(t, "02-attended-transfer"),
+				trackerFlow(t, "03-blind-transfer"), trackerFlow(t, "09-outbound-answered"),
+				trackerFlow(t, "12-outbound-hangup-while-dialing"),
+			}
+			store := NewMemoryCallStore()
+			trs := make([]*Tracker, tt.trackers)
+			sinks := make([]*trackerSink, tt.trackers)
+			for i := range trs {
+				sinks[i] = &trackerSink{}
+				trs[i] = NewTracker(sinks[i].emit, WithSettle(time.Nanosecond), WithLate(sinks[i].lateEvent), WithCallStore(store))
+			}
+			var added sync.WaitGroup
+			total := 0
+			for g := range goroutines {
+				for i := range tt.perG {
+					total += len(flows[(g+i)%len(flows)])
+				}
+				added.Go(func() {
+					for i := range tt.perG {
+						for j, ev := range renamed(flows[(g+i)%len(flows)], fmt.Sprintf("%d.%d/", g, i)) {
+							// Each call its own caller, as in real traffic: with
+							// one caller and one agent in many simultaneous
+							// calls, an orphan could go to any of them.
+							ev.CallerID = fmt.Sprintf("%d%04d", g+1, i) + ev.CallerID
+							trs[j%len(trs)].Add(ev)
+						}
+					}
+				})
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			var others sync.WaitGroup
+			for _, tr := range trs {
+				others.Go(func() {
+					for ctx.Err() == nil {
+						tr.Sweep(time.Now())
+					}
+				})
+			}
+			var indexErr error
+			others.Go(func() {
+				for ctx.Err() == nil && indexErr == nil {
+					_, _ = trs[0].Len(), trs[0].Stats()
+					indexErr = trackerIndexErr(trs[0])
+				}
+			})
+			added.Wait()
+			cancel()
+			others.Wait()
+			if indexErr == nil {
+				indexErr = trackerIndexErr(trs[0])
+			}
+			if indexErr != nil {
+				t.Fatal(indexErr)
+			}
+			trs[len(trs)-1].Flush()
+
+			seen := map[string]int{}
+			events, late := 0, 0
+			var stats TrackerStats
+			for i, tr := range trs {
+				for _, c := range sinks[i].take() {
+					seen[c.ID]++
+					events += c.Events
+				}
+				late += len(sinks[i].late)
+				s := tr.Stats()
+				stats.Emitted += s.Emitted
+				stats.Incomplete += s.Incomplete
+				stats.Adopted += s.Adopted
+				t.Logf("Tracker %d: %+v", i, s)
+			}
+			t.Logf("%d calls emitted, %d late events", len(seen), late)
+			for id, n := range seen {
+				if n != 1 {
+					t.Errorf("call %s emitted %d times", id, n)
 				}
 			}
+			if got := events + late; got != total {
+				t.Errorf("%d events in calls + %d late = %d, want %d", events, late, got, total)
+			}
+			if n := trs[0].Len(); n != 0 || stats.Emitted != int64(goroutines*tt.perG) || stats.Incomplete != 0 ||
+				stats.Adopted != int64(3*goroutines*tt.perG/len(flows)) {
+				t.Errorf("want every call emitted once, complete, every orphan adopted: %d open, %+v", n, stats)
+			}
 		})
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var others sync.WaitGroup
-	others.Go(func() {
-		for ctx.Err() == nil {
-			tr.Sweep(time.Now())
-		}
-	})
-	var indexErr error
-	others.Go(func() {
-		for ctx.Err() == nil && indexErr == nil {
-			_, _ = tr.Len(), tr.Stats()
-			indexErr = trackerIndexErr(tr)
-		}
-	})
-	added.Wait()
-	cancel()
-	others.Wait()
-	if indexErr != nil {
-		t.Fatal(indexErr)
-	}
-	sink.mu.Lock()
-	early := len(sink.calls)
-	sink.mu.Unlock()
-	tr.Flush()
-
-	seen := map[string]int{}
-	events := 0
-	for _, c := range sink.take() {
-		seen[c.ID]++
-		events += c.Events
-	}
-	t.Logf("%d calls emitted, %d of them while adding, %d late events, %+v", len(seen), early, len(sink.late), tr.Stats())
-	for id, n := range seen {
-		if n != 1 {
-			t.Fatalf("call %s emitted %d times", id, n)
-		}
-	}
-	if got := events + len(sink.late); got != total {
-		t.Errorf("%d events in calls + %d late = %d, want %d", events, len(sink.late), got, total)
-	}
-	if s := tr.Stats(); tr.Len() != 0 || s.Emitted != goroutines*perG || s.Incomplete != 0 || s.Adopted != int64(3*goroutines*perG/len(flows)) {
-		t.Errorf("want every call emitted once, complete, every orphan adopted: %d open, %+v", tr.Len(), s)
 	}
 }
 
