@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,32 +30,6 @@ func newServer(t *testing.T, cb elks.Callbacks, opts ...telhook.Option) *httptes
 	srv := httptest.NewServer(elks.NewHandler(cb, append([]telhook.Option{telhook.WithLogger(slog.New(slog.DiscardHandler))}, opts...)...))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// at addresses r, which the kit builds for "/", to target (the test
-// server's URL, with a path and a query of its own if need be) for an
-// http.Client; r's own query, such as a token, follows target's.
-func at(target string, r *http.Request) *http.Request {
-	u, err := url.Parse(target)
-	if err != nil {
-		panic(err)
-	}
-	if r.URL.RawQuery != "" {
-		u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+r.URL.RawQuery, "&")
-	}
-	r.URL, r.Host, r.RequestURI = u, "", ""
-	return r
-}
-
-// postRetrying posts r's body and Content-Type to target with
-// testfix.PostRetrying: a copy that races the first delivery gets 503 and
-// is retried, as 46elks would.
-func postRetrying(target string, r *http.Request) (int, error) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return 0, err
-	}
-	return testfix.PostRetrying(target, r.Header.Get("Content-Type"), body)
 }
 
 // form is a form POST of body, as no 46elks webhook is: for the bytes the
@@ -109,7 +82,7 @@ func TestHandlerRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
 			srv := newServer(t, elks.Callbacks{OnSMS: func(context.Context, *elks.SMS) (elks.Reply, error) { calls.Add(1); return elks.Reply{}, nil }}, tt.opts...)
-			resp, err := http.DefaultClient.Do(at(srv.URL, tt.req))
+			resp, err := http.DefaultClient.Do(testfix.At(srv.URL, tt.req))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +106,7 @@ func TestHandlerAcceptsVerified(t *testing.T) {
 	srv := newServer(t, elks.Callbacks{OnSMS: func(context.Context, *elks.SMS) (elks.Reply, error) { calls.Add(1); return elks.Reply{}, nil }},
 		telhook.WithVerifier(telhook.AllOf(telhook.BasicAuth("elks", "s3cret"), telhook.QueryToken("key", "k3y"))))
 	req := elkstest.WithBasicAuth(elkstest.WithQueryToken(elkstest.NewRequest(elkstest.SMS()), "key", "k3y"), "elks", "s3cret")
-	resp, err := http.DefaultClient.Do(at(srv.URL+"/sms", req))
+	resp, err := http.DefaultClient.Do(testfix.At(srv.URL+"/sms", req))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +133,7 @@ func TestHandlerConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range ids {
 				sms := &elks.SMS{ID: fmt.Sprintf("s%d", (i+s)%ids), From: "+46700000000", To: "+46700000001", Message: "hi"}
-				status, err := postRetrying(srv.URL, elkstest.NewRequest(sms))
+				status, err := testfix.PostRequestRetrying(srv.URL, elkstest.NewRequest(sms))
 				if err != nil {
 					t.Error(err)
 					return

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,21 +33,6 @@ func newServer(t *testing.T, cb oncall.Callbacks, opts ...telhook.Option) *httpt
 	return srv
 }
 
-// at addresses r, which the kit builds for "/", to target (the test
-// server's URL, with a path and a query of its own if need be) for an
-// http.Client; r's own query, such as a token, follows target's.
-func at(target string, r *http.Request) *http.Request {
-	u, err := url.Parse(target)
-	if err != nil {
-		panic(err)
-	}
-	if r.URL.RawQuery != "" {
-		u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+r.URL.RawQuery, "&")
-	}
-	r.URL, r.Host, r.RequestURI = u, "", ""
-	return r
-}
-
 // do sends req and returns the status, the body and the headers.
 func do(t *testing.T, req *http.Request) (int, string, http.Header) {
 	t.Helper()
@@ -62,17 +46,6 @@ func do(t *testing.T, req *http.Request) (int, string, http.Header) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(b), resp.Header
-}
-
-// postRetrying posts r's body and Content-Type to target with
-// testfix.PostRetrying: a copy that races the first delivery gets 503 and
-// is retried, as Wavix would.
-func postRetrying(target string, r *http.Request) (int, error) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return 0, err
-	}
-	return testfix.PostRetrying(target, r.Header.Get("Content-Type"), body)
 }
 
 // counted returns callbacks for every kind of webhook that count, in n,
@@ -140,7 +113,7 @@ func TestHandlerRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
 			srv := newServer(t, counted(&calls), tt.opts...)
-			status, body, header := do(t, at(srv.URL+tt.target, tt.req))
+			status, body, header := do(t, testfix.At(srv.URL+tt.target, tt.req))
 			if status != tt.status || body != tt.body {
 				t.Errorf("answer %d %q, want %d %q (%s)", status, body, tt.status, tt.body, tt.reason)
 			}
@@ -167,7 +140,7 @@ func TestHandlerQueryToken(t *testing.T) {
 	}))
 	defer srv.Close()
 	req := oncalltest.WithQueryToken(oncalltest.NewRequest(oncalltest.CallEvent()), "token", "s3cret")
-	status, _, _ := do(t, at(srv.URL+"/wavix?campaign=spring", req))
+	status, _, _ := do(t, testfix.At(srv.URL+"/wavix?campaign=spring", req))
 	if status != 200 || calls.Load() != 1 {
 		t.Fatalf("status %d, %d call events; want 200 and 1", status, calls.Load())
 	}
@@ -200,7 +173,7 @@ func TestHandlerConcurrent(t *testing.T) {
 					EventTime: time.Date(2026, 3, 10, 9, 15, 30, 0, time.UTC),
 					Payload:   oncall.Payload{Type: oncall.PayloadCollect, Digits: fmt.Sprint(n), Status: "completed"},
 				}
-				status, err := postRetrying(srv.URL, oncalltest.NewRequest(ev))
+				status, err := testfix.PostRequestRetrying(srv.URL, oncalltest.NewRequest(ev))
 				if err != nil {
 					t.Error(err)
 					return

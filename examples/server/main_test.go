@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +20,7 @@ import (
 	"github.com/telhook/telhook/elks"
 	"github.com/telhook/telhook/elks/elkstest"
 	"github.com/telhook/telhook/internal/replay"
+	"github.com/telhook/telhook/internal/testfix"
 	"github.com/telhook/telhook/obd"
 	"github.com/telhook/telhook/obd/obdtest"
 )
@@ -230,13 +230,7 @@ func TestReceiverVerifiesWhenAsked(t *testing.T) {
 	base, out, _ := start(t, "-elks-key", "s3cret", "-obd-secret", "t0ken")
 	// send sends r, which a kit builds for "/", to path; r's query follows.
 	send := func(path string, r *http.Request) int {
-		u, err := url.Parse(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.RawQuery = r.URL.RawQuery
-		r.URL, r.Host, r.RequestURI = u, "", ""
-		resp, err := http.DefaultClient.Do(r)
+		resp, err := http.DefaultClient.Do(testfix.At(base+path, r))
 		if err != nil {
 			t.Fatal(err)
 		}

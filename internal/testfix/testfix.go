@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -178,4 +179,32 @@ func SkipUnlessLong(t testing.TB) {
 	if !Long() {
 		t.Skipf("a long run: set %s=1 to run it (CI does)", LongEnv)
 	}
+}
+
+// PostRequestRetrying posts r's body and Content-Type to target with
+// PostRetrying: a copy that races the first delivery gets 503 and is
+// retried, as a provider would.
+func PostRequestRetrying(target string, r *http.Request) (int, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return 0, err
+	}
+	return PostRetrying(target, r.Header.Get("Content-Type"), body)
+}
+
+// At addresses r, which a test kit builds for "/", to target (a test
+// server's URL, with a path and a query of its own if need be) for an
+// http.Client, and returns r. r's own query (a token, a 3CX legacy event)
+// follows target's, as a provider appends its parameters to the webhook
+// URL it was given.
+func At(target string, r *http.Request) *http.Request {
+	u, err := url.Parse(target)
+	if err != nil {
+		panic(err)
+	}
+	if r.URL.RawQuery != "" {
+		u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+r.URL.RawQuery, "&")
+	}
+	r.URL, r.Host, r.RequestURI = u, "", ""
+	return r
 }
