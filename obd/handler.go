@@ -41,7 +41,7 @@ var (
 func WithFields(f Fields) telhook.Option { return config.Public[telhook.Option](fieldsKey.Option(f)) }
 
 // WithLocation sets the zone in which zone-less times are read (default
-// India, +05:30).
+// India, +05:30; nil keeps the default).
 func WithLocation(loc *time.Location) telhook.Option {
 	return config.Public[telhook.Option](locationKey.Option(loc))
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -169,4 +170,34 @@ func BenchmarkHandler(b *testing.B) {
 // and answers 200.
 func BenchmarkHandlerBaseline(b *testing.B) {
 	testfix.BenchHandler(b, testfix.Bare(http.StatusOK), http.StatusOK, reportRequest)
+}
+
+// TestWithLocation: the handler reads Mobtexting's zone-less times in the
+// zone WithLocation gives, India's without it.
+func TestWithLocation(t *testing.T) {
+	utc4 := time.FixedZone("+04:00", 4*3600)
+	tests := []struct {
+		name   string
+		reason string
+		opts   []telhook.Option
+		want   time.Time
+	}{
+		{"default", "start_at 2021-04-09 16:27:39 is India's time, +05:30", nil, time.Date(2021, 4, 9, 10, 57, 39, 0, time.UTC)},
+		{"+04:00", "the same text in the zone given", []telhook.Option{WithLocation(utc4)}, time.Date(2021, 4, 9, 12, 27, 39, 0, time.UTC)},
+		{"nil", "a nil zone keeps India's", []telhook.Option{WithLocation(nil)}, time.Date(2021, 4, 9, 10, 57, 39, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got time.Time
+			h := NewHandler(Callbacks{OnReport: func(_ context.Context, r *Report) error { got = r.StartAt; return nil }}, append(tt.opts, quiet)...)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, reportRequest(0))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: status %d: %s", tt.reason, rec.Code, rec.Body)
+			}
+			if !got.Equal(tt.want) {
+				t.Errorf("%s: StartAt %v, want %v", tt.reason, got, tt.want.In(got.Location()))
+			}
+		})
+	}
 }
