@@ -1,13 +1,13 @@
 package telhook
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/telhook/telhook/internal/secret"
 )
 
 // Refusals that carry no request data are made once: refusing a request
@@ -33,19 +33,6 @@ var (
 	errSourceBadForward = fmt.Errorf("%w: source address: unparsable X-Forwarded-For hop", ErrUnauthorized)
 )
 
-// secretHash is the SHA-256 sum of a secret. Comparing sums of equal length
-// with subtle.ConstantTimeCompare makes the time a comparison takes
-// independent of both the content and the length of what was presented.
-type secretHash [sha256.Size]byte
-
-func hashSecret(s string) secretHash { return sha256.Sum256([]byte(s)) }
-
-// equal reports in constant time whether s hashes to h, as 1 or 0.
-func (h *secretHash) equal(s string) int {
-	got := sha256.Sum256([]byte(s))
-	return subtle.ConstantTimeCompare(got[:], h[:])
-}
-
 // refuseAll is the verifier of a configuration that can never accept, such
 // as an empty secret.
 type refuseAll struct{ err error }
@@ -68,10 +55,10 @@ func BasicAuth(user, pass string) Verifier {
 	if pass == "" {
 		return refuseAll{errBasicNoSecret}
 	}
-	return &basicAuth{user: hashSecret(user), pass: hashSecret(pass)}
+	return &basicAuth{user: secret.Of(user), pass: secret.Of(pass)}
 }
 
-type basicAuth struct{ user, pass secretHash }
+type basicAuth struct{ user, pass secret.Hash }
 
 // Verify implements Verifier.
 func (v *basicAuth) Verify(r *http.Request) error {
@@ -80,7 +67,7 @@ func (v *basicAuth) Verify(r *http.Request) error {
 		return errBasicMissing
 	}
 	// Both comparisons run, whatever the first one found.
-	if v.user.equal(user)&v.pass.equal(pass) != 1 {
+	if v.user.Match(user)&v.pass.Match(pass) != 1 {
 		return errBasicMismatch
 	}
 	return nil
@@ -100,10 +87,10 @@ func BearerToken(token string) Verifier {
 	if token == "" {
 		return refuseAll{errBearerNoSecret}
 	}
-	return &bearerToken{token: hashSecret(token)}
+	return &bearerToken{token: secret.Of(token)}
 }
 
-type bearerToken struct{ token secretHash }
+type bearerToken struct{ token secret.Hash }
 
 // Verify implements Verifier.
 func (v *bearerToken) Verify(r *http.Request) error {
@@ -126,7 +113,7 @@ func (v *bearerToken) Verify(r *http.Request) error {
 	if tok == "" {
 		return errBearerEmpty
 	}
-	if v.token.equal(tok) != 1 {
+	if v.token.Match(tok) != 1 {
 		return errBearerMismatch
 	}
 	return nil
@@ -170,7 +157,7 @@ func QueryToken(param, token string) Verifier {
 	}
 	return &queryToken{
 		param:    param,
-		token:    hashSecret(token),
+		token:    secret.Of(token),
 		missing:  fmt.Errorf("%w: query token: missing parameter %q", ErrUnauthorized, param),
 		mismatch: fmt.Errorf("%w: query token: parameter %q does not match", ErrUnauthorized, param),
 	}
@@ -178,7 +165,7 @@ func QueryToken(param, token string) Verifier {
 
 type queryToken struct {
 	param             string
-	token             secretHash
+	token             secret.Hash
 	missing, mismatch error
 	unset             bool // no token configured: refuse every request
 }
@@ -204,7 +191,7 @@ func (v *queryToken) check(r *http.Request) error {
 	}
 	ok := 1
 	for _, s := range vals {
-		ok &= v.token.equal(s)
+		ok &= v.token.Match(s)
 	}
 	if ok != 1 {
 		return v.mismatch

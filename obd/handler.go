@@ -2,8 +2,6 @@ package obd
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +10,7 @@ import (
 	"github.com/telhook/telhook"
 	"github.com/telhook/telhook/internal/config"
 	"github.com/telhook/telhook/internal/core"
+	"github.com/telhook/telhook/internal/secret"
 )
 
 // Callbacks are the functions a handler calls. Each is optional; a webhook
@@ -95,7 +94,7 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 	if hasKey && key == "" {
 		panic("obd.WithChallengeKey: empty key")
 	}
-	keyHash := sha256.Sum256([]byte(key))
+	keyHash := secret.Of(key)
 	return core.New(core.Spec{
 		Provider: provider,
 		Methods:  methods,
@@ -113,7 +112,7 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 					return core.Delivery{Kind: "challenge"}, nil
 				}
 				return core.Delivery{Kind: "challenge", Handle: func(context.Context) (core.Answer, error) {
-					if !sameKey(keyHash, ev.ValidationKey) || (ev.Token != "" && !sameKey(keyHash, ev.Token)) {
+					if keyHash.Match(ev.ValidationKey) != 1 || (ev.Token != "" && keyHash.Match(ev.Token) != 1) {
 						return core.Answer{}, fmt.Errorf("%w: validation challenge with another key", telhook.ErrUnauthorized)
 					}
 					return challengeAnswer(ev.Challenge), nil
@@ -124,12 +123,6 @@ func NewHandler(cb Callbacks, opts ...telhook.Option) http.Handler {
 			panic(fmt.Sprintf("obd: no delivery for %T", ev)) // unreachable: Event is sealed
 		},
 	}, cfg)
-}
-
-// sameKey compares in constant time (length included, through the hash).
-func sameKey(want [32]byte, got string) bool {
-	h := sha256.Sum256([]byte(got))
-	return subtle.ConstantTimeCompare(want[:], h[:]) == 1
 }
 
 // reportKey identifies a report by everything a resend of it repeats:
