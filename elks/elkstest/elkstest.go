@@ -144,20 +144,12 @@ type jsonLeg struct {
 // The keys an event's Extra may not use: its own, and those that would
 // make elks.Parse read another kind of webhook.
 var (
-	ownSMS       = keys("id", "from", "to", "message", "direction", "created")
-	ownDLR       = keys("id", "status", "delivered", "message")
-	ownCallEnd   = keys("id", "from", "to", "direction", "state", "created", "start", "duration", "cost", "actions", "legs", "message", "status")
-	ownRecording = keys("callid", "from", "to", "direction", "wav", "created", "duration", "result", "message", "status", "state", "start", "legs", "actions")
-	ownCallEvent = keys("callid", "from", "to", "direction", "result", "wav", "created", "message", "status", "state", "start", "legs", "actions")
+	ownSMS       = kit.Set("id", "from", "to", "message", "direction", "created")
+	ownDLR       = kit.Set("id", "status", "delivered", "message")
+	ownCallEnd   = kit.Set("id", "from", "to", "direction", "state", "created", "start", "duration", "cost", "actions", "legs", "message", "status")
+	ownRecording = kit.Set("callid", "from", "to", "direction", "wav", "created", "duration", "result", "message", "status", "state", "start", "legs", "actions")
+	ownCallEvent = kit.Set("callid", "from", "to", "direction", "result", "wav", "created", "message", "status", "state", "start", "legs", "actions")
 )
-
-func keys(k ...string) map[string]bool {
-	m := make(map[string]bool, len(k))
-	for _, s := range k {
-		m[s] = true
-	}
-	return m
-}
 
 // NewRequest returns the request 46elks sends for ev (see the package
 // documentation for its shape). It panics, as httptest.NewRequest does on

@@ -261,5 +261,14 @@ func SetQueryToken(r *http.Request, param, token string, first bool) *http.Reque
 // query.IsKey.
 func QueryKey(k string) bool { return query.IsKey(k) }
 
+// Set returns a set of the keys k, for the keys a provider's event owns.
+func Set(k ...string) map[string]bool {
+	m := make(map[string]bool, len(k))
+	for _, s := range k {
+		m[s] = true
+	}
+	return m
+}
+
 // SortedKeys returns the keys of m in order.
 func SortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

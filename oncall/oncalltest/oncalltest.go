@@ -67,19 +67,11 @@ var checker = kit.NewChecker(
 
 // The members oncall reads; an Extra key may not be one of them.
 var (
-	callKeys    = keys("uuid", "event_type", "event_time", "event_payload", "from", "to", "call_started", "call_answered", "call_completed", "call_finished", "machine_detected", "tag", "direction")
-	payloadKeys = keys("type", "payload", "in_call_event", "in_call_event_data")
-	dataKeys    = keys("status", "playback_id", "digits", "reason")
-	postKeys    = keys("uuid", "direction", "destination", "disposition", "from", "to", "duration", "charge", "per_minute", "date", "event_type", "event_time")
+	callKeys    = kit.Set("uuid", "event_type", "event_time", "event_payload", "from", "to", "call_started", "call_answered", "call_completed", "call_finished", "machine_detected", "tag", "direction")
+	payloadKeys = kit.Set("type", "payload", "in_call_event", "in_call_event_data")
+	dataKeys    = kit.Set("status", "playback_id", "digits", "reason")
+	postKeys    = kit.Set("uuid", "direction", "destination", "disposition", "from", "to", "duration", "charge", "per_minute", "date", "event_type", "event_time")
 )
-
-func keys(k ...string) map[string]bool {
-	m := make(map[string]bool, len(k))
-	for _, s := range k {
-		m[s] = true
-	}
-	return m
-}
 
 // NewRequest returns the request Wavix sends for ev (see the package
 // documentation for its shape). It panics, as httptest.NewRequest does on
