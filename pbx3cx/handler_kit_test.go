@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telhook/telhook"
+	"github.com/telhook/telhook/internal/testfix"
 	"github.com/telhook/telhook/pbx3cx"
 	"github.com/telhook/telhook/pbx3cx/pbx3cxtest"
 )
@@ -52,27 +52,11 @@ func newServer(t *testing.T, cb pbx3cx.Callbacks, opts ...telhook.Option) *httpt
 	return srv
 }
 
-// at addresses r, which the kit builds for "/", to target (the test
-// server's URL, with a path and a query of its own if need be) for an
-// http.Client; r's own query (a legacy event, a token) follows target's,
-// as the add-on appends its fields to WEBHOOK_URL.
-func at(target string, r *http.Request) *http.Request {
-	u, err := url.Parse(target)
-	if err != nil {
-		panic(err)
-	}
-	if r.URL.RawQuery != "" {
-		u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+r.URL.RawQuery, "&")
-	}
-	r.URL, r.Host, r.RequestURI = u, "", ""
-	return r
-}
-
 // sendTo sends r to target and returns the status, the body and the
 // headers.
 func sendTo(t *testing.T, target string, r *http.Request) (int, string, http.Header) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(at(target, r))
+	resp, err := http.DefaultClient.Do(testfix.At(target, r))
 	if err != nil {
 		t.Fatal(err)
 	}
