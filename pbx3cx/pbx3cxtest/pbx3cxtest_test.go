@@ -18,7 +18,7 @@ import (
 	"github.com/telhook/telhook/pbx3cx/pbx3cxtest"
 )
 
-const fixtures = "../../testdata/pbx3cx"
+var fixtures = testfix.Dir("pbx3cx")
 
 // TestRoundTrip: pbx3cx.Parse of a request is the event it was built
 // from, for generated events of every type, in both event dialects.
