@@ -4,7 +4,7 @@
 // application/x-www-form-urlencoded bodies, [JSON] for a JSON object, and,
 // outside this package, the loose 3CX query string and the bare recording
 // URL — and a [Reader] takes them into an event: text, word, integer,
-// seconds, time, flag, required, and every field the event has no place
+// seconds, time, required, and every field the event has no place
 // for into Extra.
 //
 // The front-ends refuse, in one place and with one set of sentinels, what

@@ -212,24 +212,6 @@ func (r *Reader) Time(key string, loc *time.Location) time.Time {
 // ErrNotBool refuses a flag that is neither true nor false.
 var ErrNotBool = errors.New(`not a boolean (true, false, "true", "false")`)
 
-// Flag returns key's value as a boolean: JSON true or false, or the text
-// "true" or "false" in any case, with space around; absent, null, empty
-// or space alone is false.
-func (r *Reader) Flag(key string) bool {
-	s, ok := r.scalar(key, ErrNotBool)
-	if s = strings.TrimSpace(s); !ok || s == "" {
-		return false
-	}
-	switch {
-	case strings.EqualFold(s, "true"):
-		return true
-	case strings.EqualFold(s, "false"):
-		return false
-	}
-	r.Fail(key, s, ErrNotBool)
-	return false
-}
-
 // Extra returns the first value of every field not read, nil when there
 // is none: what the provider sent that the event has no field for. Keys
 // are as sent, and objects and arrays keep their JSON.
