@@ -408,3 +408,15 @@ func conversationsReply(body []byte) bool {
 	v, err := url.ParseQuery(string(body))
 	return err == nil && (v.Has("sms_id") || v.Has("message") && v.Get("to") == "")
 }
+
+// BenchmarkDecodeReference is BenchmarkDecode with the decoder Decode
+// replaced.
+func BenchmarkDecodeReference(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(smsBody)))
+	for b.Loop() {
+		if _, err := refDecodeBody(smsBody); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -579,3 +579,15 @@ func FuzzParseMatchesReference(f *testing.F) {
 		compare(t, jsonBody, got, err, want, wantErr)
 	})
 }
+
+// BenchmarkDecodeReference is BenchmarkDecode with the decoder Decode
+// replaced.
+func BenchmarkDecodeReference(b *testing.B) {
+	body := testfix.Read(b, "obd", "c2c", ".json")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := refDecode(&Decoder{}, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
